@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mtlds.Cli.Commands;
 
 namespace Mtlds.Cli;
 
@@ -8,7 +9,12 @@ public static class Program
     {
         var root = new RootCommand(
             "mtlds: raw e-commerce event logs → click/cart/purchase label sequences and point-in-time features → "
-            + "MTLDS (multi-task learning with differentiable sorting) → scores in files or PostgreSQL.");
+            + "MTLDS (multi-task learning with differentiable sorting) → scores in files or PostgreSQL.\n\n"
+            + "Exit codes: 0 success, 1 unexpected failure, 2 bad option or config, 3 bad input.")
+        {
+            FeaturesCommand.Create(),
+            GenerateCommand.Create(),
+        };
         return root.Parse(args).Invoke();
     }
 }

@@ -1,9 +1,14 @@
-namespace Mtlds.Model.Tests;
+namespace Mtlds.Tests.Shared;
 
 /// Locates files of the repository from a test's output folder.
-internal static class RepoPaths
+public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
+
+    /// The shared data folder beside the repository (read-only; never copied into it).
+    public static string SharedData => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data"));
+
+    public static string Taobao(string file) => Path.Combine(SharedData, "taobao-userbehavior", file);
 
     private static string FindRoot()
     {

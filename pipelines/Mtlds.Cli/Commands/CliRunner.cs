@@ -1,0 +1,35 @@
+using Mtlds.Pipelines;
+using Spectre.Console;
+
+namespace Mtlds.Cli.Commands;
+
+/// Turns the failures a user can fix into one line on stderr and an exit code; bugs still crash loudly.
+internal static class CliRunner
+{
+    public const int BadOption = 2;
+    public const int BadInput = 3;
+
+    public static int Run(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (ConfigurationException e)
+        {
+            Console.Error.WriteLine($"mtlds: error: {e.Message}");
+            return BadOption;
+        }
+        catch (InputException e)
+        {
+            Console.Error.WriteLine($"mtlds: error: {e.Message}");
+            return BadInput;
+        }
+    }
+
+    /// Spectre's console, writing to stderr when stdout is redirected so that piped output stays clean.
+    public static IAnsiConsole Out { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Out = new AnsiConsoleOutput(Console.Out),
+    });
+}

@@ -1,0 +1,90 @@
+using System.Runtime.CompilerServices;
+using Apache.Arrow;
+using DuckDB.NET.Data;
+using Mtlds.Pipelines.Features;
+
+namespace Mtlds.Pipelines.Datasets;
+
+/// Streams one split of a feature build as Arrow record batches in which every list (all samples of one user
+/// in one period) lies whole inside one batch: what the sorting loss needs. Batches hold at least
+/// `targetRows` rows unless the split ends first, and more only by the rest of the last list. The split is
+/// read column-wise through DuckDB, never loaded whole. Works for the single files DuckDB writes and the
+/// folders of part files Spark writes (train.parquet/part-*.parquet).
+public sealed class ListBatchReader(string datasetDir)
+{
+    public Manifest Manifest { get; } = Manifest.Read(Path.Combine(datasetDir, "manifest.json"));
+
+    public async IAsyncEnumerable<RecordBatch> ReadAsync(string split, int targetRows = 4096,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (targetRows < 1) throw new ArgumentOutOfRangeException(nameof(targetRows));
+        if (!Manifest.Splits.TryGetValue(split, out var summary))
+            throw new ConfigurationException($"split '{split}' is not one of {string.Join(", ", Manifest.Splits.Keys)}");
+        var path = Path.Combine(datasetDir, summary.File);
+        var glob = Directory.Exists(path) ? Path.Combine(path, "*.parquet") : path;
+        var reader = Manifest.Format == "csv" ? "read_csv" : "read_parquet";
+        var columns = string.Join(", ", Manifest.SampleColumns.Concat(Manifest.Features.Select(f => f.Name)));
+
+        await using var db = new DuckDBConnection("DataSource=:memory:");
+        await db.OpenAsync(cancellationToken);
+        await using var cmd = db.CreateCommand();
+        // Files are written sorted by (period, user_id, item_id); insertion order is kept, so lists arrive whole.
+        cmd.CommandText = $"SELECT {columns} FROM {reader}('{glob.Replace("'", "''")}')";
+
+        var pending = new List<RecordBatch>();
+        var pendingRows = 0;
+        var openListStart = 0; // row offset, within the pending rows, where the last (maybe unfinished) list starts
+        long lastPeriod = long.MinValue, lastUser = long.MinValue;
+        await foreach (var batch in cmd.ExecuteArrowBatchesAsync(cancellationToken))
+        {
+            if (batch.Length == 0) continue;
+            var period = (Int64Array)batch.Column("period");
+            var user = (Int64Array)batch.Column("user_id");
+            for (var i = 0; i < batch.Length; i++)
+            {
+                var p = period.GetValue(i)!.Value;
+                var u = user.GetValue(i)!.Value;
+                if (p == lastPeriod && u == lastUser) continue;
+                if (p < lastPeriod || (p == lastPeriod && u < lastUser))
+                    throw new InputException($"{path}: rows are not sorted by period, user_id (user {u}, period {p}); rebuild it with mtlds features");
+                openListStart = pendingRows + i;
+                lastPeriod = p;
+                lastUser = u;
+            }
+            pending.Add(batch);
+            pendingRows += batch.Length;
+            if (openListStart >= targetRows)
+            {
+                // Everything before the open list is complete lists: emit it, keep the open list.
+                yield return Take(pending, 0, openListStart);
+                var rest = Take(pending, openListStart, pendingRows - openListStart);
+                pending.Clear();
+                pending.Add(rest);
+                pendingRows = rest.Length;
+                openListStart = 0;
+            }
+        }
+        if (pendingRows > 0) yield return Take(pending, 0, pendingRows);
+    }
+
+    /// Rows [offset, offset + rows) of the pending batches, as one batch.
+    private static RecordBatch Take(List<RecordBatch> batches, int offset, int rows)
+    {
+        var parts = new List<RecordBatch>();
+        foreach (var b in batches)
+        {
+            if (rows == 0) break;
+            if (offset >= b.Length) { offset -= b.Length; continue; }
+            var take = Math.Min(rows, b.Length - offset);
+            parts.Add(offset == 0 && take == b.Length ? b : b.Slice(offset, take));
+            offset = 0;
+            rows -= take;
+        }
+        if (parts.Count == 1) return parts[0];
+        var schema = parts[0].Schema;
+        var arrays = Enumerable.Range(0, schema.FieldsList.Count)
+            .Select(c => ArrowArrayConcatenator.Concatenate(parts.Select(p => p.Column(c)).ToList()))
+            .ToList();
+        return new RecordBatch(schema, arrays, parts.Sum(p => p.Length));
+    }
+}

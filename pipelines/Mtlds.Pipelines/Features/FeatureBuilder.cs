@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text.Json;
+using DuckDB.NET.Data;
+using Mtlds.Pipelines.Ingestion;
+using Mtlds.Pipelines.Sources;
+
+namespace Mtlds.Pipelines.Features;
+
+/// Builds a dataset on DuckDB in-process: loads the raw files (the engine-specific step), runs sql/features,
+/// writes train/valid/test, rejects.csv and manifest.json. Everything is written to a staging folder first and
+/// renamed into place at the end: a failed build leaves the output folder as it was.
+public sealed class FeatureBuilder
+{
+    public static readonly IReadOnlyList<string> SplitNames = ["train", "valid", "test"];
+
+    /// Called with a short description of each step as it starts.
+    public Action<string>? OnStep { get; init; }
+
+    /// Called with the number of raw rows read so far.
+    public Action<long>? OnRowsRead { get; init; }
+
+    public Manifest Build(FeatureOptions options)
+    {
+        options.Validate();
+        var source = EventSources.Get(options.Source);
+        var script = SqlScript.Load(options.SqlDirectory);
+        var window = TimeWindow.Create(options.From, options.To, options.RunStart ?? DateTimeOffset.UtcNow);
+        var outDir = Path.GetFullPath(options.OutDir);
+        Directory.CreateDirectory(outDir);
+        var staging = Directory.CreateDirectory(Path.Combine(outDir, $".staging-{Guid.NewGuid():N}")).FullName;
+        try
+        {
+            using var db = new DuckDBConnection("DataSource=:memory:");
+            db.Open();
+
+            OnStep?.Invoke("reading raw events");
+            IngestResult ingest;
+            using (var rejects = new RejectsWriter(Path.Combine(staging, "rejects.csv")))
+                ingest = new EventIngestor(source, window).Ingest(db, options.EventsPath, rejects, OnRowsRead);
+            if (ingest.RowsAccepted == 0)
+                throw new InputException(
+                    $"{options.EventsPath}: none of the {ingest.RowsRead} rows was accepted (reasons: {string.Join(", ", ingest.RejectedByReason.Select(r => $"{r.Key} {r.Value}"))})");
+
+            var tzOffset = TimezoneOffset(options.Timezone, ingest.MinTs, ingest.MaxTs);
+            var hasImpressions = ingest.AcceptedByBehavior.ContainsKey(Behavior.Impression);
+            var negatives = hasImpressions ? 0 : options.Negatives;
+            var variables = new Dictionary<string, string>
+            {
+                ["period_seconds"] = options.PeriodSeconds.ToString(CultureInfo.InvariantCulture),
+                ["tz_offset_seconds"] = tzOffset.ToString(CultureInfo.InvariantCulture),
+                ["negatives"] = negatives.ToString(CultureInfo.InvariantCulture),
+                ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+                ["alpha"] = options.Alpha.ToString("R", CultureInfo.InvariantCulture),
+                ["valid_periods"] = options.ValidPeriods.ToString(CultureInfo.InvariantCulture),
+                ["test_periods"] = options.TestPeriods.ToString(CultureInfo.InvariantCulture),
+            };
+            foreach (var (file, sql) in script.Statements(variables))
+            {
+                OnStep?.Invoke($"sql/features/{file}");
+                Execute(db, sql, file);
+            }
+
+            var featureColumns = Query(db, "SELECT column_name FROM (DESCRIBE dataset)", r => r.GetString(0))
+                .Where(c => c != "split" && !FeatureCatalog.SampleColumns.Contains(c)).ToList();
+            var columns = FeatureCatalog.SampleColumns.Concat(featureColumns).ToList();
+
+            OnStep?.Invoke("writing splits");
+            var ext = options.Format == "csv" ? "csv" : "parquet";
+            var formatClause = options.Format == "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
+            var splits = new Dictionary<string, SplitSummary>();
+            foreach (var split in SplitNames)
+            {
+                var fileName = $"{split}.{ext}";
+                Execute(db, $"COPY (SELECT {string.Join(", ", columns)} FROM dataset WHERE split = '{split}' "
+                    + $"ORDER BY period, user_id, item_id) TO '{Path.Combine(staging, fileName).Replace("'", "''")}' ({formatClause})", "export");
+                splits[split] = Summarise(db, split, fileName);
+            }
+
+            var manifest = new Manifest
+            {
+                Source = source.Name,
+                Inputs = ingest.Files,
+                Period = options.Period,
+                PeriodSeconds = options.PeriodSeconds,
+                Timezone = options.Timezone,
+                TzOffsetSeconds = tzOffset,
+                Seed = options.Seed,
+                Negatives = options.Negatives,
+                NegativesDrawnPerEngaged = negatives,
+                RowsRead = ingest.RowsRead,
+                RowsAccepted = ingest.RowsAccepted,
+                RowsRejected = ingest.RowsRejected,
+                RejectedByReason = new SortedDictionary<string, long>(ingest.RejectedByReason.ToDictionary()),
+                DuplicatesDropped = Scalar(db, "SELECT (SELECT COUNT(*) FROM raw_events) - (SELECT COUNT(*) FROM events)"),
+                Events = Scalar(db, "SELECT COUNT(*) FROM events"),
+                EventsByBehavior = new SortedDictionary<string, long>(Query(db,
+                    "SELECT behavior, COUNT(*) FROM events GROUP BY behavior", r => (r.GetString(0), r.GetInt64(1)))
+                    .ToDictionary(x => x.Item1, x => x.Item2)),
+                Splits = splits,
+                SampleColumns = FeatureCatalog.SampleColumns,
+                Features = FeatureStatistics(db, featureColumns),
+                SqlHash = script.Hash(),
+                Format = options.Format,
+            };
+            File.WriteAllText(Path.Combine(staging, "manifest.json"), JsonSerializer.Serialize(manifest, Manifest.Json) + "\n");
+
+            // Publish: data files first, the manifest last, each by rename (atomic on one file system).
+            foreach (var name in splits.Values.Select(s => s.File).Append("rejects.csv").Append("manifest.json"))
+                File.Move(Path.Combine(staging, name), Path.Combine(outDir, name), overwrite: true);
+            return manifest;
+        }
+        finally
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// The fixed UTC offset of the zone over the data's time range, in seconds. Periods are integer arithmetic
+    /// (portable to Spark), so a zone whose offset changes within the data (daylight saving) is refused.
+    public static int TimezoneOffset(string zone, long minTs, long maxTs)
+    {
+        TimeZoneInfo tz;
+        try { tz = TimeZoneInfo.FindSystemTimeZoneById(zone); }
+        catch (TimeZoneNotFoundException) { throw new ConfigurationException($"--timezone '{zone}' is not a known time zone (e.g. UTC, Asia/Shanghai)"); }
+        var first = tz.GetUtcOffset(DateTimeOffset.FromUnixTimeSeconds(minTs));
+        var last = tz.GetUtcOffset(DateTimeOffset.FromUnixTimeSeconds(maxTs));
+        if (first != last)
+            throw new ConfigurationException(
+                $"--timezone '{zone}' changes its UTC offset within the data ({first} to {last}); use a fixed-offset zone such as Etc/GMT-8");
+        return (int)first.TotalSeconds;
+    }
+
+    private static SplitSummary Summarise(DuckDBConnection db, string split, string file)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT COUNT(*), COUNT(DISTINCT (user_id, period)), COALESCE(MIN(period), 0), COALESCE(MAX(period), 0),
+                   CAST(COALESCE(SUM(y_click), 0) AS BIGINT), CAST(COALESCE(SUM(y_cart), 0) AS BIGINT),
+                   CAST(COALESCE(SUM(y_purchase), 0) AS BIGINT), CAST(COALESCE(SUM(is_negative), 0) AS BIGINT)
+            FROM dataset WHERE split = '{split}'
+            """;
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        long L(int i) => Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
+        return new SplitSummary(file, L(0), L(1), L(2), L(3),
+            new SortedDictionary<string, long> { ["click"] = L(4), ["cart"] = L(5), ["purchase"] = L(6) }, L(7));
+    }
+
+    private static List<FeatureDefinition> FeatureStatistics(DuckDBConnection db, IReadOnlyList<string> features)
+    {
+        if (features.Count == 0) return [];
+        var aggregates = features.Select(f =>
+            $"COALESCE(AVG(LN(1 + GREATEST({f}, 0))), 0), COALESCE(STDDEV_POP(LN(1 + GREATEST({f}, 0))), 0)");
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = $"SELECT {string.Join(", ", aggregates)} FROM dataset WHERE split = 'train'";
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        return features.Select((f, i) => new FeatureDefinition(f, FeatureCatalog.Describe(f),
+            Math.Round(r.GetDouble(2 * i), 12), Math.Round(r.GetDouble(2 * i + 1), 12))).ToList();
+    }
+
+    private static void Execute(DuckDBConnection db, string sql, string origin)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        try { cmd.ExecuteNonQuery(); }
+        catch (DuckDBException e) { throw new InvalidOperationException($"{origin}: DuckDB failed: {e.Message}", e); }
+    }
+
+    private static long Scalar(DuckDBConnection db, string sql)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static List<T> Query<T>(DuckDBConnection db, string sql, Func<DuckDBDataReader, T> map)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        var list = new List<T>();
+        while (r.Read()) list.Add(map(r));
+        return list;
+    }
+}

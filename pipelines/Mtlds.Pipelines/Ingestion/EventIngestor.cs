@@ -1,0 +1,103 @@
+using DuckDB.NET.Data;
+using Mtlds.Pipelines.Sources;
+
+namespace Mtlds.Pipelines.Ingestion;
+
+/// Loads raw files of one source format into the DuckDB table `raw_events` (canonical columns, accepted rows
+/// only, duplicates still in) and writes every rejected row to rejects.csv. This is the DuckDB engine's
+/// loading step; from `raw_events` on, the portable SQL in sql/features takes over.
+public sealed class EventIngestor(IEventSource source, TimeWindow window)
+{
+    /// 2000-01-01T00:00:00Z: earlier timestamps are rejected (DESIGN §3).
+    public const long EarliestTs = 946_684_800;
+
+    public IngestResult Ingest(DuckDBConnection db, string eventsPath, RejectsWriter rejects, Action<long>? onRows = null)
+    {
+        using (var create = db.CreateCommand())
+        {
+            create.CommandText = "CREATE OR REPLACE TABLE raw_events (user_id BIGINT, item_id BIGINT, category_id BIGINT, behavior VARCHAR, ts BIGINT)";
+            create.ExecuteNonQuery();
+        }
+        var files = InputFiles.Resolve(eventsPath);
+        long read = 0, accepted = 0, minTs = long.MaxValue, maxTs = long.MinValue;
+        var rejected = new Dictionary<string, long>();
+        var behaviors = new Dictionary<string, long>();
+
+        using (var appender = db.CreateAppender("raw_events"))
+        {
+            foreach (var file in files)
+            {
+                long parsedInFile = 0, rowsInFile = 0;
+                RawRow firstBad = default;
+                RejectReason firstReason = default;
+                foreach (var row in RawFileReader.Read(file, source))
+                {
+                    read++;
+                    rowsInFile++;
+                    if ((read & 0xFFFF) == 0) onRows?.Invoke(read);
+                    RejectReason reason;
+                    CanonicalEvent ev = default;
+                    var ok = row.Fields is null
+                        ? Fail(out reason, new RejectReason(RejectReason.Malformed, "a quoted field is not closed on its line"))
+                        : row.Text.Length == 0 || row.Text.AsSpan().Trim().IsEmpty
+                            ? Fail(out reason, new RejectReason(RejectReason.EmptyLine, "the line is empty"))
+                            : source.TryParse(row.Fields, out ev, out reason);
+                    if (ok)
+                    {
+                        parsedInFile++;
+                        ok = CheckTime(ev.Ts, out reason);
+                    }
+                    else if (firstBad.File is null)
+                    {
+                        firstBad = row;
+                        firstReason = reason;
+                    }
+                    if (!ok)
+                    {
+                        rejected[reason.Code] = rejected.GetValueOrDefault(reason.Code) + 1;
+                        rejects.Write(row.File, row.Line, reason.Code, reason.Detail, row.Text);
+                        continue;
+                    }
+                    accepted++;
+                    behaviors[ev.Behavior] = behaviors.GetValueOrDefault(ev.Behavior) + 1;
+                    if (ev.Ts < minTs) minTs = ev.Ts;
+                    if (ev.Ts > maxTs) maxTs = ev.Ts;
+                    appender.CreateRow()
+                        .AppendValue(ev.UserId).AppendValue(ev.ItemId).AppendValue(ev.CategoryId)
+                        .AppendValue(ev.Behavior).AppendValue(ev.Ts)
+                        .EndRow();
+                }
+                // A file none of whose rows is in the format is the wrong file, not a file of bad rows.
+                if (parsedInFile == 0 && rowsInFile > 0)
+                    throw new InputException(
+                        $"{file}: none of its {rowsInFile} rows is a {source.Name} row (line {firstBad.Line}: {firstReason.Detail}); is --source right?");
+            }
+        }
+        onRows?.Invoke(read);
+        return new IngestResult(files, read, accepted, read - accepted, rejected, behaviors,
+            accepted > 0 ? minTs : 0, accepted > 0 ? maxTs : 0);
+    }
+
+    private bool CheckTime(long ts, out RejectReason reason)
+    {
+        if (ts < EarliestTs || ts > window.RunStart)
+        {
+            reason = new RejectReason(RejectReason.TimestampOutOfRange,
+                $"timestamp {ts} is before 2000-01-01 or after the run's start");
+            return false;
+        }
+        if (ts < window.From || ts >= window.To)
+        {
+            reason = new RejectReason(RejectReason.OutsideWindow, $"timestamp {ts} is outside --from/--to");
+            return false;
+        }
+        reason = default;
+        return true;
+    }
+
+    private static bool Fail(out RejectReason reason, RejectReason value)
+    {
+        reason = value;
+        return false;
+    }
+}

@@ -1,0 +1,19 @@
+namespace Mtlds.Pipelines.Sources;
+
+/// A raw log format that maps onto canonical events (DESIGN §3). One implementation per format.
+public interface IEventSource
+{
+    /// The name users pass to --source.
+    string Name { get; }
+
+    /// The header a CSV file of this format starts with, or null when the format has none (Taobao).
+    /// Parquet files must carry these column names (Taobao: TaobaoSource.ParquetColumns).
+    IReadOnlyList<string>? Header { get; }
+
+    /// Column names read from Parquet files, in the order Parse expects its fields.
+    IReadOnlyList<string> ParquetColumns { get; }
+
+    /// Maps one row's fields to an event; returns false with the reason when the row is invalid.
+    /// Range checks on the timestamp are the caller's (they depend on the run), not the source's.
+    bool TryParse(IReadOnlyList<string> fields, out CanonicalEvent ev, out RejectReason reason);
+}

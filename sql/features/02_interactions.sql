@@ -1,0 +1,22 @@
+-- One row per (user, item, period) that has any event: behaviour counts and the stage, the furthest
+-- behaviour reached (0 shown only, 1 click, 2 cart, 3 purchase). A fav implies a click; a removal from the
+-- cart implies the cart stage; a purchase implies cart and click (labels are monotone by construction).
+DROP TABLE IF EXISTS interactions;
+CREATE TABLE interactions AS
+SELECT user_id, item_id, period,
+       MAX(category_id) AS category_id,
+       MAX(CASE behavior
+             WHEN 'purchase' THEN 3
+             WHEN 'cart' THEN 2
+             WHEN 'remove_from_cart' THEN 2
+             WHEN 'click' THEN 1
+             WHEN 'fav' THEN 1
+             ELSE 0
+           END) AS stage,
+       SUM(CASE WHEN behavior = 'impression' THEN 1 ELSE 0 END) AS impressions,
+       SUM(CASE WHEN behavior = 'click' THEN 1 ELSE 0 END) AS clicks,
+       SUM(CASE WHEN behavior = 'cart' THEN 1 ELSE 0 END) AS carts,
+       SUM(CASE WHEN behavior = 'fav' THEN 1 ELSE 0 END) AS favs,
+       SUM(CASE WHEN behavior = 'purchase' THEN 1 ELSE 0 END) AS purchases
+FROM events
+GROUP BY user_id, item_id, period;

@@ -1,0 +1,94 @@
+-- Negative samples for logs without impressions (the caller sets ${negatives} to 0 when the log has them).
+-- For each engaged (user, item, period), 2·k draws: even slots draw an item of that period in proportion
+-- to its popularity, odd slots an item of the engaged item's own category (a category the user touched).
+-- Draws the user touched that period are dropped, each item is kept once, and each (user, period) keeps
+-- ceil(k·e/2) popular and floor(k·e/2) same-category negatives, e its engaged samples.
+-- Randomness is a seeded integer hash (squares modulo the prime 2^31-1, every product below 2^62), the
+-- same on every engine; ties are broken on every key, so the same seed gives the same rows.
+
+-- One ticket per non-impression event: a uniform ticket is an item drawn by popularity.
+DROP TABLE IF EXISTS tickets;
+CREATE TABLE tickets AS
+SELECT period, item_id, category_id,
+       ROW_NUMBER() OVER (PARTITION BY period ORDER BY item_id, user_id, ts, behavior, category_id) - 1 AS ticket,
+       ROW_NUMBER() OVER (PARTITION BY period, category_id ORDER BY item_id, user_id, ts, behavior) - 1 AS category_ticket
+FROM events
+WHERE behavior <> 'impression' AND ${negatives} > 0;
+
+DROP TABLE IF EXISTS ticket_counts;
+CREATE TABLE ticket_counts AS
+SELECT period, COUNT(*) AS n FROM tickets GROUP BY period;
+
+DROP TABLE IF EXISTS category_ticket_counts;
+CREATE TABLE category_ticket_counts AS
+SELECT period, category_id, COUNT(*) AS n FROM tickets GROUP BY period, category_id;
+
+-- Slots 0 .. 2k-1 (k at most 32).
+DROP TABLE IF EXISTS draw_slots;
+CREATE TABLE draw_slots AS
+SELECT slot
+FROM (SELECT a.d * 8 + b.d AS slot
+      FROM (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3
+            UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7) a
+      CROSS JOIN (SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3
+            UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7) b) slots
+WHERE slot < 2 * ${negatives};
+
+DROP TABLE IF EXISTS negative_draws;
+CREATE TABLE negative_draws AS
+WITH engaged AS (
+    SELECT user_id, item_id, period, category_id
+    FROM interactions
+    WHERE stage > 0 AND ${negatives} > 0
+), h1 AS (
+    SELECT e.user_id, e.period, e.category_id, e.item_id AS source_item, d.slot,
+           ((e.user_id % 2147483647) * 48271 + (e.item_id % 2147483647)) % 2147483647 AS x
+    FROM engaged e CROSS JOIN draw_slots d
+), h2 AS (
+    SELECT user_id, period, category_id, source_item, slot,
+           (x * 16807 + (period % 2147483647) * 69621 + slot * 40692 + ${seed}) % 2147483647 AS x
+    FROM h1
+), h3 AS (
+    SELECT user_id, period, category_id, source_item, slot, (x * x + 12345) % 2147483647 AS x
+    FROM h2
+), h4 AS (
+    SELECT user_id, period, category_id, source_item, slot, ((x * 48271 + slot + ${seed}) % 2147483647) AS x
+    FROM h3
+), h5 AS (
+    SELECT user_id, period, category_id, source_item, slot, (x * x + 40692) % 2147483647 AS x
+    FROM h4
+), candidates AS (
+    SELECT h.user_id, h.period, h.source_item, h.slot, h.x, 0 AS kind, t.item_id, t.category_id
+    FROM h5 h
+    JOIN ticket_counts c ON c.period = h.period
+    JOIN tickets t ON t.period = h.period AND t.ticket = h.x % c.n
+    WHERE h.slot % 2 = 0
+    UNION ALL
+    SELECT h.user_id, h.period, h.source_item, h.slot, h.x, 1 AS kind, t.item_id, t.category_id
+    FROM h5 h
+    JOIN category_ticket_counts c ON c.period = h.period AND c.category_id = h.category_id
+    JOIN tickets t ON t.period = h.period AND t.category_id = h.category_id AND t.category_ticket = h.x % c.n
+    WHERE h.slot % 2 = 1
+), untouched AS (
+    SELECT c.user_id, c.period, c.source_item, c.slot, c.x, c.kind, c.item_id, c.category_id,
+           ROW_NUMBER() OVER (PARTITION BY c.user_id, c.period, c.item_id
+                              ORDER BY c.x, c.slot, c.source_item) AS copy
+    FROM candidates c
+    LEFT JOIN interactions i ON i.user_id = c.user_id AND i.item_id = c.item_id AND i.period = c.period
+    WHERE i.user_id IS NULL
+), ranked AS (
+    SELECT user_id, period, item_id, category_id, kind,
+           ROW_NUMBER() OVER (PARTITION BY user_id, period, kind ORDER BY x, slot, source_item, item_id) AS r
+    FROM untouched
+    WHERE copy = 1
+), engaged_counts AS (
+    SELECT user_id, period, COUNT(*) AS engaged
+    FROM interactions
+    WHERE stage > 0
+    GROUP BY user_id, period
+)
+SELECT r.user_id, r.item_id, r.period, r.category_id, r.kind
+FROM ranked r
+JOIN engaged_counts e ON e.user_id = r.user_id AND e.period = r.period
+WHERE (r.kind = 0 AND r.r <= (e.engaged * ${negatives} + 1) / 2)
+   OR (r.kind = 1 AND r.r <= (e.engaged * ${negatives}) / 2);

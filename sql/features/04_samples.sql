@@ -1,0 +1,36 @@
+-- Samples: every (user, item, period) with an event (when the log has impressions, the impressed ones with
+-- stage 0 among them) plus the drawn negatives; a list is all samples of one user in one period.
+-- Split by time: the last ${test_periods} periods are test, the ${valid_periods} before them valid, the rest train.
+DROP TABLE IF EXISTS samples;
+CREATE TABLE samples AS
+SELECT s.user_id, s.item_id, s.period, s.category_id, s.stage,
+       s.had_click_event, s.had_cart_event, s.had_fav, s.is_negative,
+       CASE
+         WHEN s.period > b.last_period - ${test_periods} THEN 'test'
+         WHEN s.period > b.last_period - ${test_periods} - ${valid_periods} THEN 'valid'
+         ELSE 'train'
+       END AS split
+FROM (
+    SELECT user_id, item_id, period, category_id, stage,
+           CASE WHEN clicks > 0 THEN 1 ELSE 0 END AS had_click_event,
+           CASE WHEN carts > 0 THEN 1 ELSE 0 END AS had_cart_event,
+           CASE WHEN favs > 0 THEN 1 ELSE 0 END AS had_fav,
+           0 AS is_negative
+    FROM interactions
+    UNION ALL
+    SELECT user_id, item_id, period, category_id, 0, 0, 0, 0, 1
+    FROM negative_draws
+) s
+CROSS JOIN (SELECT MAX(period) AS last_period FROM interactions) b;
+
+-- The global purchase and cart rates per click over all periods before each period: the prior that
+-- smooths every entity's rates (never a rate that sees the sample's own period).
+DROP TABLE IF EXISTS global_prior;
+CREATE TABLE global_prior AS
+SELECT period,
+       COALESCE(CAST(SUM(purchases) OVER (ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS DOUBLE)
+                / NULLIF(SUM(clicks) OVER (ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0), 0) AS purchase_rate,
+       COALESCE(CAST(SUM(carts) OVER (ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS DOUBLE)
+                / NULLIF(SUM(clicks) OVER (ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0), 0) AS cart_rate
+FROM (SELECT period, SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(purchases) AS purchases
+      FROM interactions GROUP BY period) p;

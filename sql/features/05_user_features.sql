@@ -1,0 +1,56 @@
+-- User features: click/cart/purchase counts over the 1, 3 and 7 periods before, smoothed purchase and cart rates
+-- ((count + alpha * prior) / (clicks + alpha)), distinct items and categories engaged with before, periods since
+-- the last engaged period (0: none).
+-- Every value sees only periods strictly before the row's own period (frames end at 1 PRECEDING).
+DROP TABLE IF EXISTS user_activity;
+CREATE TABLE user_activity AS
+SELECT user_id, period,
+       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases,
+       SUM(CASE WHEN stage > 0 THEN 1 ELSE 0 END) AS engaged
+FROM interactions
+GROUP BY user_id, period;
+
+-- New distinct items and categories per period: the first period the user engaged with each.
+DROP TABLE IF EXISTS user_firsts;
+CREATE TABLE user_firsts AS
+SELECT user_id, period, SUM(new_item) AS new_items, SUM(new_category) AS new_categories
+FROM (SELECT user_id, MIN(period) AS period, 1 AS new_item, 0 AS new_category
+      FROM interactions WHERE stage > 0 GROUP BY user_id, item_id
+      UNION ALL
+      SELECT user_id, MIN(period) AS period, 0 AS new_item, 1 AS new_category
+      FROM interactions WHERE stage > 0 GROUP BY user_id, category_id) f
+GROUP BY user_id, period;
+
+DROP TABLE IF EXISTS user_windows;
+CREATE TABLE user_windows AS
+SELECT user_id, period,
+       COALESCE(SUM(clicks) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS user_clicks_1p,
+       COALESCE(SUM(clicks) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS user_clicks_3p,
+       COALESCE(SUM(clicks) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS user_clicks_7p,
+       COALESCE(SUM(carts) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS user_carts_1p,
+       COALESCE(SUM(carts) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS user_carts_3p,
+       COALESCE(SUM(carts) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS user_carts_7p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS user_purchases_1p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS user_purchases_3p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS user_purchases_7p,
+       COALESCE(SUM(new_items) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_distinct_items,
+       COALESCE(SUM(new_categories) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_distinct_categories,
+       COALESCE(period - MAX(active_period) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_periods_since_last
+FROM (
+    SELECT g.user_id, g.period,
+           COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,
+           COALESCE(a.favs, 0) AS favs, COALESCE(a.purchases, 0) AS purchases,
+           CASE WHEN a.engaged > 0 THEN g.period END AS active_period,
+           COALESCE(f.new_items, 0) AS new_items, COALESCE(f.new_categories, 0) AS new_categories
+    FROM (SELECT user_id, period FROM user_activity UNION SELECT user_id, period FROM samples) g
+    LEFT JOIN user_activity a ON a.user_id = g.user_id AND a.period = g.period
+    LEFT JOIN user_firsts f ON f.user_id = g.user_id AND f.period = g.period
+) grid;
+
+DROP TABLE IF EXISTS user_features;
+CREATE TABLE user_features AS
+SELECT w.*,
+       (w.user_purchases_7p + ${alpha} * p.purchase_rate) / (w.user_clicks_7p + ${alpha}) AS user_purchase_rate_7p,
+       (w.user_carts_7p + ${alpha} * p.cart_rate) / (w.user_clicks_7p + ${alpha}) AS user_cart_rate_7p
+FROM user_windows w
+JOIN global_prior p ON p.period = w.period;

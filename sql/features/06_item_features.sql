@@ -1,0 +1,40 @@
+-- Item features: click/cart/purchase counts over the 1, 3 and 7 periods before, smoothed purchase and cart rates,
+-- periods since the last period anyone engaged with it (0: none).
+-- Every value sees only periods strictly before the row's own period (frames end at 1 PRECEDING).
+DROP TABLE IF EXISTS item_activity;
+CREATE TABLE item_activity AS
+SELECT item_id, period,
+       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases,
+       SUM(CASE WHEN stage > 0 THEN 1 ELSE 0 END) AS engaged
+FROM interactions
+GROUP BY item_id, period;
+
+DROP TABLE IF EXISTS item_windows;
+CREATE TABLE item_windows AS
+SELECT item_id, period,
+       COALESCE(SUM(clicks) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS item_clicks_1p,
+       COALESCE(SUM(clicks) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS item_clicks_3p,
+       COALESCE(SUM(clicks) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS item_clicks_7p,
+       COALESCE(SUM(carts) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS item_carts_1p,
+       COALESCE(SUM(carts) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS item_carts_3p,
+       COALESCE(SUM(carts) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS item_carts_7p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS item_purchases_1p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS item_purchases_3p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS item_purchases_7p,
+       COALESCE(period - MAX(active_period) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS item_periods_since_last
+FROM (
+    SELECT g.item_id, g.period,
+           COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,
+           COALESCE(a.favs, 0) AS favs, COALESCE(a.purchases, 0) AS purchases,
+           CASE WHEN a.engaged > 0 THEN g.period END AS active_period
+    FROM (SELECT item_id, period FROM item_activity UNION SELECT item_id, period FROM samples) g
+    LEFT JOIN item_activity a ON a.item_id = g.item_id AND a.period = g.period
+) grid;
+
+DROP TABLE IF EXISTS item_features;
+CREATE TABLE item_features AS
+SELECT w.*,
+       (w.item_purchases_7p + ${alpha} * p.purchase_rate) / (w.item_clicks_7p + ${alpha}) AS item_purchase_rate_7p,
+       (w.item_carts_7p + ${alpha} * p.cart_rate) / (w.item_clicks_7p + ${alpha}) AS item_cart_rate_7p
+FROM item_windows w
+JOIN global_prior p ON p.period = w.period;

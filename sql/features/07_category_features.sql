@@ -1,0 +1,39 @@
+-- Category features: click/cart/purchase counts over the 1, 3 and 7 periods before, smoothed purchase rate,
+-- periods since the last engaged period (0: none).
+-- Every value sees only periods strictly before the row's own period (frames end at 1 PRECEDING).
+DROP TABLE IF EXISTS category_activity;
+CREATE TABLE category_activity AS
+SELECT category_id, period,
+       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases,
+       SUM(CASE WHEN stage > 0 THEN 1 ELSE 0 END) AS engaged
+FROM interactions
+GROUP BY category_id, period;
+
+DROP TABLE IF EXISTS category_windows;
+CREATE TABLE category_windows AS
+SELECT category_id, period,
+       COALESCE(SUM(clicks) OVER (PARTITION BY category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS category_clicks_1p,
+       COALESCE(SUM(clicks) OVER (PARTITION BY category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS category_clicks_3p,
+       COALESCE(SUM(clicks) OVER (PARTITION BY category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS category_clicks_7p,
+       COALESCE(SUM(carts) OVER (PARTITION BY category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS category_carts_1p,
+       COALESCE(SUM(carts) OVER (PARTITION BY category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS category_carts_3p,
+       COALESCE(SUM(carts) OVER (PARTITION BY category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS category_carts_7p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS category_purchases_1p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS category_purchases_3p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS category_purchases_7p,
+       COALESCE(period - MAX(active_period) OVER (PARTITION BY category_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS category_periods_since_last
+FROM (
+    SELECT g.category_id, g.period,
+           COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,
+           COALESCE(a.favs, 0) AS favs, COALESCE(a.purchases, 0) AS purchases,
+           CASE WHEN a.engaged > 0 THEN g.period END AS active_period
+    FROM (SELECT category_id, period FROM category_activity UNION SELECT category_id, period FROM samples) g
+    LEFT JOIN category_activity a ON a.category_id = g.category_id AND a.period = g.period
+) grid;
+
+DROP TABLE IF EXISTS category_features;
+CREATE TABLE category_features AS
+SELECT w.*,
+       (w.category_purchases_7p + ${alpha} * p.purchase_rate) / (w.category_clicks_7p + ${alpha}) AS category_purchase_rate_7p
+FROM category_windows w
+JOIN global_prior p ON p.period = w.period;

@@ -1,0 +1,37 @@
+-- User x category features: the user's click/cart/purchase counts in this category over the 1, 3 and 7 periods
+-- before, periods since the user last engaged with the category (0: never).
+-- Every value sees only periods strictly before the row's own period (frames end at 1 PRECEDING).
+DROP TABLE IF EXISTS user_category_activity;
+CREATE TABLE user_category_activity AS
+SELECT user_id, category_id, period,
+       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases,
+       SUM(CASE WHEN stage > 0 THEN 1 ELSE 0 END) AS engaged
+FROM interactions
+GROUP BY user_id, category_id, period;
+
+DROP TABLE IF EXISTS user_category_windows;
+CREATE TABLE user_category_windows AS
+SELECT user_id, category_id, period,
+       COALESCE(SUM(clicks) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS user_category_clicks_1p,
+       COALESCE(SUM(clicks) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS user_category_clicks_3p,
+       COALESCE(SUM(clicks) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS user_category_clicks_7p,
+       COALESCE(SUM(carts) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS user_category_carts_1p,
+       COALESCE(SUM(carts) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS user_category_carts_3p,
+       COALESCE(SUM(carts) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS user_category_carts_7p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS user_category_purchases_1p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS user_category_purchases_3p,
+       COALESCE(SUM(purchases) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS user_category_purchases_7p,
+       COALESCE(period - MAX(active_period) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_category_periods_since_last
+FROM (
+    SELECT g.user_id, g.category_id, g.period,
+           COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,
+           COALESCE(a.favs, 0) AS favs, COALESCE(a.purchases, 0) AS purchases,
+           CASE WHEN a.engaged > 0 THEN g.period END AS active_period
+    FROM (SELECT user_id, category_id, period FROM user_category_activity UNION SELECT user_id, category_id, period FROM samples) g
+    LEFT JOIN user_category_activity a ON a.user_id = g.user_id AND a.category_id = g.category_id AND a.period = g.period
+) grid;
+
+DROP TABLE IF EXISTS user_category_features;
+CREATE TABLE user_category_features AS
+SELECT w.*
+FROM user_category_windows w;

@@ -1,0 +1,68 @@
+-- The dataset: samples, labels and point-in-time features, one row per (user, item, period).
+-- Labels are monotone by construction: y_click = stage >= 1, y_cart = stage >= 2, y_purchase = stage = 3.
+-- Numeric features are DOUBLE on every engine; their definitions are in manifest.json.
+DROP TABLE IF EXISTS dataset;
+CREATE TABLE dataset AS
+SELECT s.split, s.user_id, s.item_id, s.category_id, s.period, s.stage,
+       CASE WHEN s.stage >= 1 THEN 1 ELSE 0 END AS y_click,
+       CASE WHEN s.stage >= 2 THEN 1 ELSE 0 END AS y_cart,
+       CASE WHEN s.stage = 3 THEN 1 ELSE 0 END AS y_purchase,
+       s.had_click_event, s.had_cart_event, s.had_fav, s.is_negative,
+       CAST(uf.user_clicks_1p AS DOUBLE) AS user_clicks_1p,
+       CAST(uf.user_clicks_3p AS DOUBLE) AS user_clicks_3p,
+       CAST(uf.user_clicks_7p AS DOUBLE) AS user_clicks_7p,
+       CAST(uf.user_carts_1p AS DOUBLE) AS user_carts_1p,
+       CAST(uf.user_carts_3p AS DOUBLE) AS user_carts_3p,
+       CAST(uf.user_carts_7p AS DOUBLE) AS user_carts_7p,
+       CAST(uf.user_purchases_1p AS DOUBLE) AS user_purchases_1p,
+       CAST(uf.user_purchases_3p AS DOUBLE) AS user_purchases_3p,
+       CAST(uf.user_purchases_7p AS DOUBLE) AS user_purchases_7p,
+       CAST(uf.user_distinct_items AS DOUBLE) AS user_distinct_items,
+       CAST(uf.user_distinct_categories AS DOUBLE) AS user_distinct_categories,
+       CAST(uf.user_periods_since_last AS DOUBLE) AS user_periods_since_last,
+       CAST(uf.user_purchase_rate_7p AS DOUBLE) AS user_purchase_rate_7p,
+       CAST(uf.user_cart_rate_7p AS DOUBLE) AS user_cart_rate_7p,
+       CAST(itf.item_clicks_1p AS DOUBLE) AS item_clicks_1p,
+       CAST(itf.item_clicks_3p AS DOUBLE) AS item_clicks_3p,
+       CAST(itf.item_clicks_7p AS DOUBLE) AS item_clicks_7p,
+       CAST(itf.item_carts_1p AS DOUBLE) AS item_carts_1p,
+       CAST(itf.item_carts_3p AS DOUBLE) AS item_carts_3p,
+       CAST(itf.item_carts_7p AS DOUBLE) AS item_carts_7p,
+       CAST(itf.item_purchases_1p AS DOUBLE) AS item_purchases_1p,
+       CAST(itf.item_purchases_3p AS DOUBLE) AS item_purchases_3p,
+       CAST(itf.item_purchases_7p AS DOUBLE) AS item_purchases_7p,
+       CAST(itf.item_periods_since_last AS DOUBLE) AS item_periods_since_last,
+       CAST(itf.item_purchase_rate_7p AS DOUBLE) AS item_purchase_rate_7p,
+       CAST(itf.item_cart_rate_7p AS DOUBLE) AS item_cart_rate_7p,
+       CAST(cf.category_clicks_1p AS DOUBLE) AS category_clicks_1p,
+       CAST(cf.category_clicks_3p AS DOUBLE) AS category_clicks_3p,
+       CAST(cf.category_clicks_7p AS DOUBLE) AS category_clicks_7p,
+       CAST(cf.category_carts_1p AS DOUBLE) AS category_carts_1p,
+       CAST(cf.category_carts_3p AS DOUBLE) AS category_carts_3p,
+       CAST(cf.category_carts_7p AS DOUBLE) AS category_carts_7p,
+       CAST(cf.category_purchases_1p AS DOUBLE) AS category_purchases_1p,
+       CAST(cf.category_purchases_3p AS DOUBLE) AS category_purchases_3p,
+       CAST(cf.category_purchases_7p AS DOUBLE) AS category_purchases_7p,
+       CAST(cf.category_periods_since_last AS DOUBLE) AS category_periods_since_last,
+       CAST(cf.category_purchase_rate_7p AS DOUBLE) AS category_purchase_rate_7p,
+       CAST(ucf.user_category_clicks_1p AS DOUBLE) AS user_category_clicks_1p,
+       CAST(ucf.user_category_clicks_3p AS DOUBLE) AS user_category_clicks_3p,
+       CAST(ucf.user_category_clicks_7p AS DOUBLE) AS user_category_clicks_7p,
+       CAST(ucf.user_category_carts_1p AS DOUBLE) AS user_category_carts_1p,
+       CAST(ucf.user_category_carts_3p AS DOUBLE) AS user_category_carts_3p,
+       CAST(ucf.user_category_carts_7p AS DOUBLE) AS user_category_carts_7p,
+       CAST(ucf.user_category_purchases_1p AS DOUBLE) AS user_category_purchases_1p,
+       CAST(ucf.user_category_purchases_3p AS DOUBLE) AS user_category_purchases_3p,
+       CAST(ucf.user_category_purchases_7p AS DOUBLE) AS user_category_purchases_7p,
+       CAST(ucf.user_category_periods_since_last AS DOUBLE) AS user_category_periods_since_last,
+       CAST(uif.user_item_clicks_before AS DOUBLE) AS user_item_clicks_before,
+       CAST(uif.user_item_carts_before AS DOUBLE) AS user_item_carts_before,
+       CAST(uif.user_item_favs_before AS DOUBLE) AS user_item_favs_before,
+       CAST(uif.user_item_purchases_before AS DOUBLE) AS user_item_purchases_before,
+       CAST(uif.user_item_periods_since_last AS DOUBLE) AS user_item_periods_since_last
+FROM samples s
+LEFT JOIN user_features uf ON uf.user_id = s.user_id AND uf.period = s.period
+LEFT JOIN item_features itf ON itf.item_id = s.item_id AND itf.period = s.period
+LEFT JOIN category_features cf ON cf.category_id = s.category_id AND cf.period = s.period
+LEFT JOIN user_category_features ucf ON ucf.user_id = s.user_id AND ucf.category_id = s.category_id AND ucf.period = s.period
+LEFT JOIN user_item_features uif ON uif.user_id = s.user_id AND uif.item_id = s.item_id AND uif.period = s.period;
