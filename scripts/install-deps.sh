@@ -19,3 +19,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The Spark SQL grammar checker the tests run (dt-sql-parser bundled with esbuild; see tools/sparksql-check).
+checker="$(dirname "$0")/../tools/sparksql-check"
+if [ ! -f "$checker/dist/check.cjs" ] || [ "$checker/check.mjs" -nt "$checker/dist/check.cjs" ]; then
+  (cd "$checker" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+fi

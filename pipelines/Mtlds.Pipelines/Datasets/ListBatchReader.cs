@@ -35,9 +35,13 @@ public sealed class ListBatchReader(string datasetDir)
         var pendingRows = 0;
         var openListStart = 0; // row offset, within the pending rows, where the last (maybe unfinished) list starts
         long lastPeriod = long.MinValue, lastUser = long.MinValue;
-        await foreach (var batch in cmd.ExecuteArrowBatchesAsync(cancellationToken))
+        await foreach (var imported in cmd.ExecuteArrowBatchesAsync(cancellationToken))
         {
-            if (batch.Length == 0) continue;
+            if (imported.Length == 0) continue;
+            // DuckDB releases an imported batch's memory when the next one arrives; a list may span batches,
+            // so keep a managed copy.
+            var batch = ManagedCopy(imported);
+            imported.Dispose();
             var period = (Int64Array)batch.Column("period");
             var user = (Int64Array)batch.Column("user_id");
             for (var i = 0; i < batch.Length; i++)
@@ -66,6 +70,16 @@ public sealed class ListBatchReader(string datasetDir)
         }
         if (pendingRows > 0) yield return Take(pending, 0, pendingRows);
     }
+
+    /// A copy of the batch in managed memory (every buffer copied; Clone would share DuckDB's).
+    private static RecordBatch ManagedCopy(RecordBatch batch) =>
+        new(batch.Schema, Enumerable.Range(0, batch.ColumnCount)
+            .Select(c => ArrowArrayFactory.BuildArray(Copy(batch.Column(c).Data))), batch.Length);
+
+    private static ArrayData Copy(ArrayData data) =>
+        new(data.DataType, data.Length, data.NullCount, data.Offset,
+            data.Buffers.Select(b => b.IsEmpty ? ArrowBuffer.Empty : new ArrowBuffer(b.Span.ToArray())).ToArray(),
+            data.Children?.Select(Copy).ToArray(), data.Dictionary is null ? null : Copy(data.Dictionary));
 
     /// Rows [offset, offset + rows) of the pending batches, as one batch.
     private static RecordBatch Take(List<RecordBatch> batches, int offset, int rows)

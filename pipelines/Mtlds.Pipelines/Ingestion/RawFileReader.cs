@@ -39,7 +39,8 @@ public static class RawFileReader
     private static IEnumerable<RawRow> ReadCsv(string file, IEventSource source, bool gzip)
     {
         using var stream = File.OpenRead(file);
-        using var decompressed = gzip ? new GZipStream(stream, CompressionMode.Decompress) : (Stream)stream;
+        var counted = gzip ? new GzipTrailerCheck(new GZipStream(stream, CompressionMode.Decompress)) : null;
+        using var decompressed = counted ?? (Stream)stream;
         // UTF-8 with the BOM skipped when there is one; ReadLine ends lines at \n, \r\n or \r.
         using var reader = new StreamReader(decompressed, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, 1 << 16);
         var fields = new List<string>(16);
@@ -53,7 +54,11 @@ public static class RawFileReader
             {
                 throw new InputException($"{file}:{line + 1}: the gzip stream is corrupt or truncated ({e.Message})", e);
             }
-            if (text is null) break;
+            if (text is null)
+            {
+                counted?.Verify(file);
+                break;
+            }
             line++;
             if (line == 1 && source.Header is { } header)
             {

@@ -1,0 +1,68 @@
+using Apache.Arrow;
+using Mtlds.Pipelines.Datasets;
+using Mtlds.Pipelines.Tests.Fixtures;
+
+namespace Mtlds.Pipelines.Tests.Datasets;
+
+/// The trainer's input: Arrow batches of a split in which every list (user, period) is whole.
+public sealed class ListBatchReaderTests(TaobaoDatasetFixture data) : IClassFixture<TaobaoDatasetFixture>
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100)]
+    [InlineData(3000)]
+    [InlineData(1_000_000)]
+    public async Task Every_list_lies_whole_in_one_batch_and_no_row_is_lost_or_repeated(int targetRows)
+    {
+        var reader = new ListBatchReader(data.Dir);
+        var seenLists = new HashSet<(long, long)>();
+        long rows = 0;
+        var batches = 0;
+        await foreach (var batch in reader.ReadAsync("train", targetRows))
+        {
+            using (batch)
+            {
+                batches++;
+                var user = (Int64Array)batch.Column("user_id");
+                var period = (Int64Array)batch.Column("period");
+                var inBatch = new HashSet<(long, long)>();
+                for (var i = 0; i < batch.Length; i++) inBatch.Add((user.GetValue(i)!.Value, period.GetValue(i)!.Value));
+                Assert.Empty(inBatch.Intersect(seenLists)); // a list seen in an earlier batch never continues here
+                seenLists.UnionWith(inBatch);
+                rows += batch.Length;
+            }
+        }
+        var split = data.Manifest.Splits["train"];
+        Assert.Equal(split.Samples, rows);
+        Assert.Equal(split.Lists, seenLists.Count);
+        if (targetRows == 1_000_000) Assert.Equal(1, batches);
+        if (targetRows == 100) Assert.True(batches > 10);
+    }
+
+    [Fact]
+    public async Task Batches_carry_the_labels_and_every_feature_column_as_arrow_arrays()
+    {
+        var reader = new ListBatchReader(data.Dir);
+        await foreach (var batch in reader.ReadAsync("test", 512))
+        {
+            using (batch)
+            {
+                Assert.Equal(reader.Manifest.SampleColumns.Concat(reader.Manifest.Features.Select(f => f.Name)),
+                    batch.Schema.FieldsList.Select(f => f.Name));
+                Assert.IsType<DoubleArray>(batch.Column("user_clicks_7p"));
+                Assert.True(batch.Length >= 512 || batch.Length > 0);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_split_is_refused_with_the_known_ones_named()
+    {
+        var reader = new ListBatchReader(data.Dir);
+        var e = await Assert.ThrowsAsync<ConfigurationException>(async () =>
+        {
+            await foreach (var _ in reader.ReadAsync("holdout")) { }
+        });
+        Assert.Contains("train, valid, test", e.Message);
+    }
+}
