@@ -2,12 +2,13 @@
 -- ((count + alpha * prior) / (clicks + alpha)), distinct items and categories engaged with before, periods since
 -- the last engaged period (0: none).
 -- Every value sees only periods strictly before the row's own period (frames end at 1 PRECEDING).
+-- Activity is engaged interactions only (impressions feed no feature), which keeps the tables small.
 DROP TABLE IF EXISTS user_activity;
 CREATE TABLE user_activity AS
 SELECT user_id, period,
-       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases,
-       SUM(CASE WHEN stage > 0 THEN 1 ELSE 0 END) AS engaged
+       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases
 FROM interactions
+WHERE stage > 0
 GROUP BY user_id, period;
 
 -- New distinct items and categories per period: the first period the user engaged with each.
@@ -40,7 +41,7 @@ FROM (
     SELECT g.user_id, g.period,
            COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,
            COALESCE(a.favs, 0) AS favs, COALESCE(a.purchases, 0) AS purchases,
-           CASE WHEN a.engaged > 0 THEN g.period END AS active_period,
+           CASE WHEN a.period IS NOT NULL THEN g.period END AS active_period,
            COALESCE(f.new_items, 0) AS new_items, COALESCE(f.new_categories, 0) AS new_categories
     FROM (SELECT user_id, period FROM user_activity UNION SELECT user_id, period FROM samples) g
     LEFT JOIN user_activity a ON a.user_id = g.user_id AND a.period = g.period

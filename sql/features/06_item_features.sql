@@ -1,12 +1,13 @@
 -- Item features: click/cart/purchase counts over the 1, 3 and 7 periods before, smoothed purchase and cart rates,
 -- periods since the last period anyone engaged with it (0: none).
 -- Every value sees only periods strictly before the row's own period (frames end at 1 PRECEDING).
+-- Activity is engaged interactions only (impressions feed no feature), which keeps the tables small.
 DROP TABLE IF EXISTS item_activity;
 CREATE TABLE item_activity AS
 SELECT item_id, period,
-       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases,
-       SUM(CASE WHEN stage > 0 THEN 1 ELSE 0 END) AS engaged
+       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases
 FROM interactions
+WHERE stage > 0
 GROUP BY item_id, period;
 
 DROP TABLE IF EXISTS item_windows;
@@ -26,7 +27,7 @@ FROM (
     SELECT g.item_id, g.period,
            COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,
            COALESCE(a.favs, 0) AS favs, COALESCE(a.purchases, 0) AS purchases,
-           CASE WHEN a.engaged > 0 THEN g.period END AS active_period
+           CASE WHEN a.period IS NOT NULL THEN g.period END AS active_period
     FROM (SELECT item_id, period FROM item_activity UNION SELECT item_id, period FROM samples) g
     LEFT JOIN item_activity a ON a.item_id = g.item_id AND a.period = g.period
 ) grid;

@@ -1,13 +1,23 @@
 -- User x category features: the user's click/cart/purchase counts in this category over the 1, 3 and 7 periods
 -- before, periods since the user last engaged with the category (0: never).
 -- Every value sees only periods strictly before the row's own period (frames end at 1 PRECEDING).
+-- Activity is engaged interactions only (impressions feed no feature), which keeps the tables small.
 DROP TABLE IF EXISTS user_category_activity;
 CREATE TABLE user_category_activity AS
 SELECT user_id, category_id, period,
-       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases,
-       SUM(CASE WHEN stage > 0 THEN 1 ELSE 0 END) AS engaged
+       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases
 FROM interactions
+WHERE stage > 0
 GROUP BY user_id, category_id, period;
+
+-- Only samples whose pair was engaged with in an earlier period can have a non-zero feature; the
+-- dataset fills the others with zeros. This keeps the window over pairs, not over every sample.
+DROP TABLE IF EXISTS user_category_sample_keys;
+CREATE TABLE user_category_sample_keys AS
+SELECT DISTINCT s.user_id, s.category_id, s.period
+FROM samples s
+JOIN (SELECT user_id, category_id, MIN(period) AS first_period FROM user_category_activity GROUP BY user_id, category_id) f
+  ON f.user_id = s.user_id AND f.category_id = s.category_id AND s.period > f.first_period;
 
 DROP TABLE IF EXISTS user_category_windows;
 CREATE TABLE user_category_windows AS
@@ -26,8 +36,8 @@ FROM (
     SELECT g.user_id, g.category_id, g.period,
            COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,
            COALESCE(a.favs, 0) AS favs, COALESCE(a.purchases, 0) AS purchases,
-           CASE WHEN a.engaged > 0 THEN g.period END AS active_period
-    FROM (SELECT user_id, category_id, period FROM user_category_activity UNION SELECT user_id, category_id, period FROM samples) g
+           CASE WHEN a.period IS NOT NULL THEN g.period END AS active_period
+    FROM (SELECT user_id, category_id, period FROM user_category_activity UNION SELECT user_id, category_id, period FROM user_category_sample_keys) g
     LEFT JOIN user_category_activity a ON a.user_id = g.user_id AND a.category_id = g.category_id AND a.period = g.period
 ) grid;
 

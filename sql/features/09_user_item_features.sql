@@ -1,13 +1,23 @@
 -- User x item features: the user's earlier clicks, carts, favs and purchases of this very item (all periods
 -- before), periods since the user last engaged with it (0: never).
 -- Every value sees only periods strictly before the row's own period (frames end at 1 PRECEDING).
+-- Activity is engaged interactions only (impressions feed no feature), which keeps the tables small.
 DROP TABLE IF EXISTS user_item_activity;
 CREATE TABLE user_item_activity AS
 SELECT user_id, item_id, period,
-       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases,
-       SUM(CASE WHEN stage > 0 THEN 1 ELSE 0 END) AS engaged
+       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases
 FROM interactions
+WHERE stage > 0
 GROUP BY user_id, item_id, period;
+
+-- Only samples whose pair was engaged with in an earlier period can have a non-zero feature; the
+-- dataset fills the others with zeros. This keeps the window over pairs, not over every sample.
+DROP TABLE IF EXISTS user_item_sample_keys;
+CREATE TABLE user_item_sample_keys AS
+SELECT DISTINCT s.user_id, s.item_id, s.period
+FROM samples s
+JOIN (SELECT user_id, item_id, MIN(period) AS first_period FROM user_item_activity GROUP BY user_id, item_id) f
+  ON f.user_id = s.user_id AND f.item_id = s.item_id AND s.period > f.first_period;
 
 DROP TABLE IF EXISTS user_item_windows;
 CREATE TABLE user_item_windows AS
@@ -21,8 +31,8 @@ FROM (
     SELECT g.user_id, g.item_id, g.period,
            COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,
            COALESCE(a.favs, 0) AS favs, COALESCE(a.purchases, 0) AS purchases,
-           CASE WHEN a.engaged > 0 THEN g.period END AS active_period
-    FROM (SELECT user_id, item_id, period FROM user_item_activity UNION SELECT user_id, item_id, period FROM samples) g
+           CASE WHEN a.period IS NOT NULL THEN g.period END AS active_period
+    FROM (SELECT user_id, item_id, period FROM user_item_activity UNION SELECT user_id, item_id, period FROM user_item_sample_keys) g
     LEFT JOIN user_item_activity a ON a.user_id = g.user_id AND a.item_id = g.item_id AND a.period = g.period
 ) grid;
 

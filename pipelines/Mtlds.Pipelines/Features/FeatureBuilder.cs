@@ -67,14 +67,20 @@ public sealed class FeatureBuilder
             OnStep?.Invoke("writing splits");
             var ext = options.Format == "csv" ? "csv" : "parquet";
             var formatClause = options.Format == "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
-            var splits = new Dictionary<string, SplitSummary>();
             foreach (var split in SplitNames)
             {
-                var fileName = $"{split}.{ext}";
+                OnStep?.Invoke($"writing {split}.{ext}");
+                // Sorted by list (period, user): the trainer reads whole lists without sorting again.
                 Execute(db, $"COPY (SELECT {string.Join(", ", columns)} FROM dataset WHERE split = '{split}' "
-                    + $"ORDER BY period, user_id, item_id) TO '{Path.Combine(staging, fileName).Replace("'", "''")}' ({formatClause})", "export");
-                splits[split] = Summarise(db, split, fileName);
+                    + $"ORDER BY period, user_id, item_id) TO '{Sql(Path.Combine(staging, $"{split}.{ext}"))}' ({formatClause})", "export");
             }
+            // Counts and statistics from the written files: columnar and small, unlike the view behind them.
+            var read = options.Format == "csv" ? "read_csv" : "read_parquet";
+            string SplitFile(string split) => $"{read}('{Sql(Path.Combine(staging, $"{split}.{ext}"))}')";
+            OnStep?.Invoke("counting samples, lists and labels");
+            var splits = SplitNames.ToDictionary(s => s, s => Summarise(db, SplitFile(s), $"{s}.{ext}"));
+            OnStep?.Invoke("feature statistics on train");
+            var features = FeatureStatistics(db, SplitFile("train"), featureColumns);
 
             var manifest = new Manifest
             {
@@ -98,7 +104,7 @@ public sealed class FeatureBuilder
                     .ToDictionary(x => x.Item1, x => x.Item2)),
                 Splits = splits,
                 SampleColumns = FeatureCatalog.SampleColumns,
-                Features = FeatureStatistics(db, featureColumns),
+                Features = features,
                 SqlHash = script.Hash(),
                 Format = options.Format,
             };
@@ -130,14 +136,16 @@ public sealed class FeatureBuilder
         return (int)first.TotalSeconds;
     }
 
-    private static SplitSummary Summarise(DuckDBConnection db, string split, string file)
+    private static string Sql(string path) => path.Replace("'", "''");
+
+    private static SplitSummary Summarise(DuckDBConnection db, string source, string file)
     {
         using var cmd = db.CreateCommand();
         cmd.CommandText = $"""
             SELECT COUNT(*), COUNT(DISTINCT (user_id, period)), COALESCE(MIN(period), 0), COALESCE(MAX(period), 0),
                    CAST(COALESCE(SUM(y_click), 0) AS BIGINT), CAST(COALESCE(SUM(y_cart), 0) AS BIGINT),
                    CAST(COALESCE(SUM(y_purchase), 0) AS BIGINT), CAST(COALESCE(SUM(is_negative), 0) AS BIGINT)
-            FROM dataset WHERE split = '{split}'
+            FROM {source}
             """;
         using var r = cmd.ExecuteReader();
         r.Read();
@@ -146,13 +154,14 @@ public sealed class FeatureBuilder
             new SortedDictionary<string, long> { ["click"] = L(4), ["cart"] = L(5), ["purchase"] = L(6) }, L(7));
     }
 
-    private static List<FeatureDefinition> FeatureStatistics(DuckDBConnection db, IReadOnlyList<string> features)
+    private static List<FeatureDefinition> FeatureStatistics(DuckDBConnection db, string source, IReadOnlyList<string> features)
     {
         if (features.Count == 0) return [];
-        var aggregates = features.Select(f =>
-            $"COALESCE(AVG(LN(1 + GREATEST({f}, 0))), 0), COALESCE(STDDEV_POP(LN(1 + GREATEST({f}, 0))), 0)");
+        // log1p computed once per value in a subquery; mean and population standard deviation over it.
+        var logs = features.Select((f, i) => $"LN(1 + CASE WHEN {f} > 0 THEN {f} ELSE 0 END) AS l{i}"); // not GREATEST: 20× slower in DuckDB 1.5
+        var aggregates = features.Select((_, i) => $"COALESCE(AVG(l{i}), 0), COALESCE(STDDEV_POP(l{i}), 0)");
         using var cmd = db.CreateCommand();
-        cmd.CommandText = $"SELECT {string.Join(", ", aggregates)} FROM dataset WHERE split = 'train'";
+        cmd.CommandText = $"SELECT {string.Join(", ", aggregates)} FROM (SELECT {string.Join(", ", logs)} FROM {source}) t";
         using var r = cmd.ExecuteReader();
         r.Read();
         return features.Select((f, i) => new FeatureDefinition(f, FeatureCatalog.Describe(f),

@@ -49,7 +49,7 @@ public sealed class ListBatchReaderTests(TaobaoDatasetFixture data) : IClassFixt
             {
                 Assert.Equal(reader.Manifest.SampleColumns.Concat(reader.Manifest.Features.Select(f => f.Name)),
                     batch.Schema.FieldsList.Select(f => f.Name));
-                Assert.IsType<DoubleArray>(batch.Column("user_clicks_7p"));
+                Assert.IsType<FloatArray>(batch.Column("user_clicks_7p"));
                 Assert.True(batch.Length >= 512 || batch.Length > 0);
             }
         }

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using DuckDB.NET.Data;
+using Mtlds.Pipelines.Generation;
+
+namespace Mtlds.Pipelines.Features;
+
+/// Measures a feature build against its yardstick in the same run: one plain DuckDB scan of the same file
+/// (every column read and aggregated). Machines here are noisy, so the ratio is what to quote.
+public sealed class FeatureBenchmark
+{
+    public sealed record Result(long Events, long FileBytes, double ScanSeconds, double BuildSeconds,
+        IReadOnlyList<(string Step, double Seconds)> Steps)
+    {
+        public double EventsPerSecond => Events / BuildSeconds;
+        public double ScanRatio => BuildSeconds / ScanSeconds;
+    }
+
+    /// Generates about `events` canonical events into `workDir` (reused when already there) and measures.
+    public Result Run(long events, string workDir, Action<string>? log = null)
+    {
+        Directory.CreateDirectory(workDir);
+        // About 30 events per user and day (25 impressions and their funnel) over 10 days.
+        var users = (int)Math.Max(1, events / 300);
+        var log_ = Path.Combine(workDir, $"generated-{users}u.csv");
+        if (!File.Exists(log_))
+        {
+            log?.Invoke($"generating about {events:N0} events ({users:N0} users)");
+            new SyntheticLogGenerator(new GeneratorOptions { Users = users, Items = Math.Max(1000, users * 2), Categories = 500 }).Write(log_);
+        }
+        var lines = CountLines(log_) - 1;
+
+        log?.Invoke("plain DuckDB scan");
+        var scan = Stopwatch.StartNew();
+        using (var db = new DuckDBConnection("DataSource=:memory:"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = $"SELECT count(*), sum(user_id), sum(item_id), sum(category_id), count(DISTINCT behavior), max(ts) "
+                + $"FROM read_csv('{log_.Replace("'", "''")}', header = true)";
+            using var r = cmd.ExecuteReader();
+            r.Read();
+        }
+        scan.Stop();
+
+        var steps = new List<(string, double)>();
+        var step = Stopwatch.StartNew();
+        var current = "";
+        var builder = new FeatureBuilder
+        {
+            OnStep = s =>
+            {
+                if (current.Length > 0) steps.Add((current, step.Elapsed.TotalSeconds));
+                current = s;
+                step.Restart();
+                log?.Invoke(s);
+            },
+        };
+        var outDir = Path.Combine(workDir, "features");
+        var build = Stopwatch.StartNew();
+        builder.Build(new FeatureOptions { Source = "canonical", EventsPath = log_, OutDir = outDir });
+        build.Stop();
+        steps.Add((current, step.Elapsed.TotalSeconds));
+        return new Result(lines, new FileInfo(log_).Length, scan.Elapsed.TotalSeconds, build.Elapsed.TotalSeconds, steps);
+    }
+
+    private static long CountLines(string path)
+    {
+        long n = 0;
+        using var s = File.OpenRead(path);
+        var buf = new byte[1 << 20];
+        int read;
+        while ((read = s.Read(buf)) > 0) n += buf.AsSpan(0, read).Count((byte)'\n');
+        return n;
+    }
+}
