@@ -27,9 +27,14 @@ internal static class CliRunner
         }
     }
 
-    /// Spectre's console, writing to stderr when stdout is redirected so that piped output stays clean.
-    public static IAnsiConsole Out { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+    /// Spectre's console on stdout. Redirected (a scheduler's log), it gets a wide fixed width so that
+    /// tables do not wrap at 80 columns.
+    public static IAnsiConsole Out { get; } = CreateConsole();
+
+    private static IAnsiConsole CreateConsole()
     {
-        Out = new AnsiConsoleOutput(Console.Out),
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (Console.IsOutputRedirected) console.Profile.Width = 160;
+        return console;
+    }
 }

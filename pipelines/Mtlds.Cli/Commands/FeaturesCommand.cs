@@ -79,10 +79,17 @@ internal static class FeaturesCommand
             + $"{m.RowsRejected:N0} rejected (rejects.csv), {m.DuplicatesDropped:N0} duplicates dropped, {elapsed.TotalSeconds:F1} s");
         var table = new Table().AddColumns("split", "periods", "samples", "lists", "click", "cart", "purchase", "negatives");
         foreach (var (name, s) in m.Splits)
-            table.AddRow(name, $"{s.FirstPeriod}..{s.LastPeriod}", N(s.Samples), N(s.Lists), N(s.Positives["click"]),
+            table.AddRow(name, s.FirstPeriod == s.LastPeriod ? Period(m, s.FirstPeriod) : $"{Period(m, s.FirstPeriod)}..{Period(m, s.LastPeriod)}", N(s.Samples), N(s.Lists), N(s.Positives["click"]),
                 N(s.Positives["cart"]), N(s.Positives["purchase"]), N(s.Negatives));
         c.Write(table);
         c.MarkupLine($"{m.Features.Count} features; manifest.json lists their definitions and train statistics.");
+    }
+
+    /// A period number as the local date (or date and hour) it stands for.
+    private static string Period(Manifest m, long period)
+    {
+        var start = DateTimeOffset.FromUnixTimeSeconds(period * m.PeriodSeconds - m.TzOffsetSeconds).ToOffset(TimeSpan.FromSeconds(m.TzOffsetSeconds));
+        return start.ToString(m.PeriodSeconds >= 86_400 ? "yyyy-MM-dd" : "yyyy-MM-dd HH:00", CultureInfo.InvariantCulture);
     }
 
     private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
