@@ -1,0 +1,24 @@
+using static TorchSharp.torch;
+
+namespace Mtlds.Model.Sorting;
+
+/// NeuralSort (Grover et al., ICLR 2019), eq. 5: P̂[i, :] = softmax(((n + 1 − 2i) s − A_s 1) / τ), with
+/// A_s[j, k] = |s_j − s_k| and i = 1..n, computed per list over its real items only.
+public sealed class NeuralSort : IPermutationRelaxation
+{
+    public string Name => "neuralsort";
+
+    public Tensor LogPermutation(Tensor scores, Tensor mask, double tau)
+    {
+        using var scope = NewDisposeScope();
+        var real = mask.to_type(scores.dtype);
+        var n = real.sum(-1, keepdim: true); // [B, 1] real items per list
+        var pairwise = (scores.unsqueeze(-1) - scores.unsqueeze(-2)).abs() * real.unsqueeze(-2); // [B, n, n]
+        var rowSums = pairwise.sum(-1); // [B, n]: Σ_k |s_j − s_k| over real k
+        var rank = arange(1, scores.shape[1] + 1, dtype: scores.dtype, device: scores.device).unsqueeze(0); // [1, n]
+        var scale = n + 1 - 2 * rank; // [B, n] per rank row
+        var logits = (scale.unsqueeze(-1) * scores.unsqueeze(-2) - rowSums.unsqueeze(-2)).div(tau);
+        logits = logits.masked_fill(mask.logical_not().unsqueeze(-2), double.NegativeInfinity);
+        return logits.log_softmax(-1).MoveToOuterDisposeScope();
+    }
+}
