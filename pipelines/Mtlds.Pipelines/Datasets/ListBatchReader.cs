@@ -8,8 +8,9 @@ namespace Mtlds.Pipelines.Datasets;
 /// Streams one split of a feature build as Arrow record batches in which every list (all samples of one user
 /// in one period) lies whole inside one batch: what the sorting loss needs. Batches hold at least
 /// `targetRows` rows unless the split ends first, and more only by the rest of the last list. The split is
-/// read column-wise through DuckDB, never loaded whole. Works for the single files DuckDB writes and the
-/// folders of part files Spark writes (train.parquet/part-*.parquet).
+/// read column-wise through DuckDB, never loaded whole. The cut points depend on the rows alone, so the
+/// same split gives the same batches every time. Works for the single files DuckDB writes and the folders
+/// of part files Spark writes (train.parquet/part-*.parquet).
 public sealed class ListBatchReader(string datasetDir)
 {
     public Manifest Manifest { get; } = Manifest.Read(Path.Combine(datasetDir, "manifest.json"));
@@ -33,7 +34,7 @@ public sealed class ListBatchReader(string datasetDir)
 
         var pending = new List<RecordBatch>();
         var pendingRows = 0;
-        var openListStart = 0; // row offset, within the pending rows, where the last (maybe unfinished) list starts
+        var listStarts = new List<int>(); // row offsets, within the pending rows, where lists start
         long lastPeriod = long.MinValue, lastUser = long.MinValue;
         await foreach (var imported in cmd.ExecuteArrowBatchesAsync(cancellationToken))
         {
@@ -51,21 +52,23 @@ public sealed class ListBatchReader(string datasetDir)
                 if (p == lastPeriod && u == lastUser) continue;
                 if (p < lastPeriod || (p == lastPeriod && u < lastUser))
                     throw new InputException($"{path}: rows are not sorted by period, user_id (user {u}, period {p}); rebuild it with mtlds features");
-                openListStart = pendingRows + i;
+                listStarts.Add(pendingRows + i);
                 lastPeriod = p;
                 lastUser = u;
             }
             pending.Add(batch);
             pendingRows += batch.Length;
-            if (openListStart >= targetRows)
+            // Cut at the first list that starts at or after targetRows: the batches then depend only on the
+            // rows, never on how DuckDB happened to chunk them (which varies with thread timing).
+            int cut;
+            while ((cut = listStarts.Find(s => s >= targetRows)) > 0)
             {
-                // Everything before the open list is complete lists: emit it, keep the open list.
-                yield return Take(pending, 0, openListStart);
-                var rest = Take(pending, openListStart, pendingRows - openListStart);
+                yield return Take(pending, 0, cut);
+                var rest = Take(pending, cut, pendingRows - cut);
                 pending.Clear();
                 pending.Add(rest);
                 pendingRows = rest.Length;
-                openListStart = 0;
+                listStarts = listStarts.Where(s => s >= cut).Select(s => s - cut).ToList();
             }
         }
         if (pendingRows > 0) yield return Take(pending, 0, pendingRows);

@@ -40,6 +40,20 @@ public sealed class ListBatchReaderTests(TaobaoDatasetFixture data) : IClassFixt
     }
 
     [Fact]
+    public async Task Batches_are_cut_at_the_first_list_start_past_the_target_so_every_read_gives_the_same_batches()
+    {
+        async Task<List<int>> Lengths()
+        {
+            var lengths = new List<int>();
+            await foreach (var b in new ListBatchReader(data.Dir).ReadAsync("train", 700)) using (b) lengths.Add(b.Length);
+            return lengths;
+        }
+        var first = await Lengths();
+        Assert.Equal(first, await Lengths());
+        Assert.All(first.SkipLast(1), n => Assert.True(n >= 700 && n < 700 + 200, $"{n} rows"));
+    }
+
+    [Fact]
     public async Task Batches_carry_the_labels_and_every_feature_column_as_arrow_arrays()
     {
         var reader = new ListBatchReader(data.Dir);

@@ -1,0 +1,57 @@
+using Mtlds.Model.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Mtlds.Model.Modules;
+
+/// Input x = concat(hashed user/item/category embeddings, standardised numerics) → shared bottom (or MMoE
+/// experts with a gate per task) → one tower per task → probabilities [N, T] (DESIGN §6). ESMM chains them
+/// over the entire space: p_t = Π_{u ≤ t} σ(tower_u).
+public sealed class MultiTaskNetwork : Module<Tensor, Tensor, Tensor>
+{
+    private readonly Embedding _user, _item, _category;
+    private readonly ModuleList<Mlp> _experts;
+    private readonly ModuleList<Linear> _gates;
+    private readonly ModuleList<Tower> _towers;
+    private readonly bool _mmoe, _chained;
+
+    public MultiTaskNetwork(ModelConfig config, int numericFeatures) : base("mtlds")
+    {
+        var towers = config.Model == "single-task" ? 1 : config.Tasks.Count;
+        _mmoe = config.Model == "mmoe";
+        _chained = config.Model == "esmm";
+        _user = Embedding(config.Buckets, config.EmbeddingDim);
+        _item = Embedding(config.Buckets, config.EmbeddingDim);
+        _category = Embedding(config.Buckets, config.EmbeddingDim);
+        var inputs = 3 * config.EmbeddingDim + numericFeatures;
+        _experts = new ModuleList<Mlp>(Enumerable.Range(0, _mmoe ? config.Experts : 1)
+            .Select(e => new Mlp($"expert{e}", inputs, config.Bottom)).ToArray());
+        _gates = new ModuleList<Linear>(Enumerable.Range(0, _mmoe ? towers : 0)
+            .Select(_ => Linear(inputs, config.Experts)).ToArray());
+        _towers = new ModuleList<Tower>(Enumerable.Range(0, towers)
+            .Select(t => new Tower($"tower{t}", _experts[0].Outputs, config.TowerHidden)).ToArray());
+        RegisterComponents();
+    }
+
+    /// ids [N, 3] int64, numeric [N, F] → probabilities [N, T].
+    public override Tensor forward(Tensor ids, Tensor numeric)
+    {
+        using var scope = NewDisposeScope();
+        var x = cat([_user.forward(ids[.., 0]), _item.forward(ids[.., 1]), _category.forward(ids[.., 2]), numeric], 1);
+        Tensor[] inputs;
+        if (_mmoe)
+        {
+            var experts = stack(_experts.Select(e => e.forward(x)).ToArray(), 1); // [N, E, H]
+            inputs = _gates.Select(g => (g.forward(x).softmax(-1).unsqueeze(-1) * experts).sum(1)).ToArray();
+        }
+        else
+        {
+            var h = _experts[0].forward(x);
+            inputs = Enumerable.Repeat(h, _towers.Count).ToArray();
+        }
+        var p = stack(_towers.Select((t, i) => t.forward(inputs[i]).sigmoid()).ToArray(), 1); // [N, T]
+        if (_chained) p = p.cumprod(1);
+        return p.MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,142 @@
+using Apache.Arrow;
+using static TorchSharp.torch;
+
+namespace Mtlds.Model.Training;
+
+/// One training batch in tensors, built from an Arrow batch of whole lists (columns, not rows):
+/// ids [N, 3] (user, item, category hashed into buckets), numeric [N, F] standardised, labels [N, T],
+/// stages [N], and the list layout: Gather [L, M] indexes rows (N marks padding), Mask [L, M].
+public sealed class ListBatch : IDisposable
+{
+    public required Tensor Ids { get; init; }
+    public required Tensor Numeric { get; init; }
+    public required Tensor Labels { get; init; }
+    public required Tensor Stages { get; init; }
+    public required Tensor Gather { get; init; }
+    public required Tensor Mask { get; init; }
+    public required long[] UserIds { get; init; }
+    public required long[] ItemIds { get; init; }
+    public required int[] StageValues { get; init; }
+    /// Row ranges of the lists as they came (before any cap), for metrics per list.
+    public required IReadOnlyList<(int Start, int Length)> Lists { get; init; }
+    public int Rows => UserIds.Length;
+
+    public static ListBatch FromArrow(RecordBatch batch, FeatureSpec spec, IReadOnlyList<string> tasks, int buckets, int listCap)
+    {
+        var n = batch.Length;
+        var user = Longs(batch, "user_id");
+        var item = Longs(batch, "item_id");
+        var category = Longs(batch, "category_id");
+        var period = Longs(batch, "period");
+        var stage = Ints(batch, "stage");
+
+        var ids = new long[n * 3];
+        for (var i = 0; i < n; i++)
+        {
+            ids[3 * i] = Bucket(user[i], 0x9E3779B97F4A7C15UL, buckets);
+            ids[3 * i + 1] = Bucket(item[i], 0xC2B2AE3D27D4EB4FUL, buckets);
+            ids[3 * i + 2] = Bucket(category[i], 0x165667B19E3779F9UL, buckets);
+        }
+
+        var f = spec.Count;
+        var numeric = new float[n * f];
+        for (var c = 0; c < f; c++)
+        {
+            var mean = spec.Log1pMean[c];
+            var std = spec.Log1pStd[c];
+            var column = batch.Column(spec.Names[c]);
+            for (var i = 0; i < n; i++)
+            {
+                var x = column switch
+                {
+                    FloatArray a => a.GetValue(i) ?? 0,
+                    DoubleArray a => a.GetValue(i) ?? 0,
+                    _ => throw new ArgumentException($"feature column '{spec.Names[c]}' is {column.Data.DataType.Name}, not a floating-point column"),
+                };
+                numeric[i * f + c] = std > 0 ? (float)((Math.Log(1 + Math.Max(x, 0)) - mean) / std) : 0f;
+            }
+        }
+
+        var labels = new float[n * tasks.Count];
+        var threshold = tasks.Select(t => t switch { "click" => 1, "cart" => 2, _ => 3 }).ToArray();
+        for (var i = 0; i < n; i++)
+            for (var t = 0; t < tasks.Count; t++)
+                labels[i * tasks.Count + t] = stage[i] >= threshold[t] ? 1f : 0f;
+
+        // Lists: consecutive rows of one (user, period).
+        var lists = new List<(int, int)>();
+        for (var start = 0; start < n;)
+        {
+            var end = start + 1;
+            while (end < n && user[end] == user[start] && period[end] == period[start]) end++;
+            lists.Add((start, end - start));
+            start = end;
+        }
+        var chunks = Cap(lists, stage, listCap);
+        var width = chunks.Count == 0 ? 1 : chunks.Max(c => c.Length);
+        var gather = new long[chunks.Count * width];
+        System.Array.Fill(gather, n); // n: the padding row
+        for (var l = 0; l < chunks.Count; l++)
+            for (var j = 0; j < chunks[l].Length; j++)
+                gather[l * width + j] = chunks[l][j];
+
+        var gatherTensor = tensor(gather).reshape(chunks.Count, width);
+        return new ListBatch
+        {
+            Ids = tensor(ids).reshape(n, 3),
+            Numeric = tensor(numeric).reshape(n, f),
+            Labels = tensor(labels).reshape(n, tasks.Count),
+            Stages = tensor(stage.Select(s => (long)s).ToArray()),
+            Gather = gatherTensor,
+            Mask = gatherTensor.lt(n),
+            UserIds = user,
+            ItemIds = item,
+            StageValues = stage,
+            Lists = lists,
+        };
+    }
+
+    /// Lists longer than the cap lose negatives (stage 0) first, by position from the end; what is still too
+    /// long is split into consecutive chunks. Deterministic.
+    private static List<int[]> Cap(List<(int Start, int Length)> lists, int[] stage, int cap)
+    {
+        var chunks = new List<int[]>(lists.Count);
+        foreach (var (start, length) in lists)
+        {
+            var rows = Enumerable.Range(start, length).ToList();
+            if (rows.Count > cap)
+            {
+                var negatives = rows.Where(r => stage[r] == 0).ToList();
+                var drop = Math.Min(rows.Count - cap, negatives.Count);
+                var dropped = negatives.Skip(negatives.Count - drop).ToHashSet();
+                rows = rows.Where(r => !dropped.Contains(r)).ToList();
+            }
+            for (var i = 0; i < rows.Count; i += cap) chunks.Add(rows.Skip(i).Take(cap).ToArray());
+        }
+        return chunks;
+    }
+
+    /// A multiplicative hash of the id into [0, buckets): ids are not dense or small, and nearby ids should
+    /// not share buckets in a pattern.
+    private static long Bucket(long id, ulong salt, int buckets) =>
+        (long)(((ulong)id * salt) >> 17) % buckets;
+
+    private static long[] Longs(RecordBatch b, string name) => b.Column(name) switch
+    {
+        Int64Array a => Enumerable.Range(0, a.Length).Select(i => a.GetValue(i) ?? 0).ToArray(),
+        Int32Array a => Enumerable.Range(0, a.Length).Select(i => (long)(a.GetValue(i) ?? 0)).ToArray(),
+        var other => throw new ArgumentException($"column '{name}' is {other.Data.DataType.Name}, not an integer column"),
+    };
+
+    private static int[] Ints(RecordBatch b, string name) => Longs(b, name).Select(v => (int)v).ToArray();
+
+    public void Dispose()
+    {
+        Ids.Dispose();
+        Numeric.Dispose();
+        Labels.Dispose();
+        Stages.Dispose();
+        Gather.Dispose();
+        Mask.Dispose();
+    }
+}

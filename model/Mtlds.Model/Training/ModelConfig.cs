@@ -1,0 +1,43 @@
+namespace Mtlds.Model.Training;
+
+/// Everything that defines a model and its training; saved beside the weights as the resolved config.
+public sealed record ModelConfig
+{
+    /// mtlds, single-task, shared-bottom, esmm, mmoe, listnet.
+    public string Model { get; init; } = "mtlds";
+    /// Label names in funnel order; 2..3 of click, cart, purchase. The last one is the headline label.
+    public IReadOnlyList<string> Tasks { get; init; } = ["click", "cart", "purchase"];
+    public string Aggregator { get; init; } = "linear";
+    /// softsort or neuralsort.
+    public string Sort { get; init; } = "softsort";
+    public double Tau { get; init; } = 1.0;
+    /// Weight of the summed BCE next to the sorting loss: L = L_sort + λ·Σ BCE.
+    public double Lambda { get; init; } = 1.0;
+    public int Buckets { get; init; } = 100_000;
+    public int EmbeddingDim { get; init; } = 16;
+    public IReadOnlyList<int> Bottom { get; init; } = [256, 128];
+    public int TowerHidden { get; init; } = 64;
+    public int Experts { get; init; } = 4;
+    public double LearningRate { get; init; } = 1e-3;
+    public int Epochs { get; init; } = 5;
+    /// Lists per batch (a batch holds whole lists).
+    public int BatchLists { get; init; } = 256;
+    /// Lists longer than this drop negatives (stage 0) first, then split into consecutive chunks.
+    public int ListCap { get; init; } = 64;
+    public int Patience { get; init; } = 2;
+    public int Seed { get; init; } = 42;
+
+    public static readonly IReadOnlyList<string> Models = ["mtlds", "single-task", "shared-bottom", "esmm", "mmoe", "listnet"];
+
+    public void Validate()
+    {
+        if (!Models.Contains(Model)) throw new ArgumentException($"--model '{Model}' is not one of {string.Join(", ", Models)}");
+        string[] funnel = ["click", "cart", "purchase"];
+        if (Tasks.Count is < 2 or > 3 || Tasks.Any(t => !funnel.Contains(t)) || !Tasks.SequenceEqual(funnel.Where(Tasks.Contains)) || Tasks[^1] != "purchase")
+            throw new ArgumentException("tasks must be 2 or 3 of click, cart, purchase in funnel order, ending with purchase");
+        if (Sort is not ("softsort" or "neuralsort")) throw new ArgumentException($"--sort '{Sort}' is not one of softsort, neuralsort");
+        if (!(Tau > 0)) throw new ArgumentException($"--tau {Tau} must be positive");
+        if (!(Lambda >= 0)) throw new ArgumentException($"--lambda {Lambda} must be ≥ 0");
+        if (Epochs < 1 || BatchLists < 1 || ListCap < 2 || Buckets < 2) throw new ArgumentException("epochs, batch lists, list cap and buckets must be positive");
+    }
+}

@@ -1,0 +1,198 @@
+using Apache.Arrow;
+using Mtlds.Model.Metrics;
+using Mtlds.Model.Modules;
+using Mtlds.Model.Modules.Aggregators;
+using Mtlds.Model.Sorting;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mtlds.Model.Training;
+
+/// Trains a MultiTaskNetwork on streams of Arrow batches (whole lists per batch) with Adam, evaluates the
+/// validation split after every epoch and keeps the weights of the best validation purchase AUC (early
+/// stopping after `Patience` epochs without improvement). It reads no files: the caller hands it the splits.
+public sealed class Trainer : IDisposable
+{
+    private readonly ModelConfig _config;
+    private readonly FeatureSpec _features;
+    private readonly IPermutationRelaxation _relaxation;
+
+    public MultiTaskNetwork Network { get; }
+    /// The score operator (MTLDS, ListNet); null for the baselines, which rank by p_purchase.
+    public Aggregator? Aggregator { get; }
+
+    public Trainer(ModelConfig config, FeatureSpec features)
+    {
+        config.Validate();
+        _config = config;
+        _features = features;
+        random.manual_seed(config.Seed);
+        Network = new MultiTaskNetwork(config, features.Count);
+        Aggregator = config.Model is "mtlds" or "listnet" ? Modules.Aggregators.Aggregator.Create(config.Aggregator, config.Tasks.Count) : null;
+        _relaxation = config.Sort == "neuralsort" ? new NeuralSort() : new SoftSort();
+    }
+
+    public sealed record Epoch(int Number, double TrainLoss, long Steps, SplitMetrics Valid, bool Best);
+
+    public sealed record Result(IReadOnlyList<Epoch> Curve, int BestEpoch, SplitMetrics Valid);
+
+    /// Trains and returns the curve; afterwards Network holds the best epoch's weights.
+    public async Task<Result> FitAsync(Func<string, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch = null,
+        Action<long, double>? onStep = null, CancellationToken cancellationToken = default)
+    {
+        var parameters = Network.parameters().Concat(Aggregator?.parameters() ?? []).ToList();
+        using var optimizer = optim.Adam(parameters, lr: _config.LearningRate);
+        var curve = new List<Epoch>();
+        var bestAuc = double.NegativeInfinity;
+        var bestEpoch = 0;
+        Dictionary<string, Tensor>? best = null;
+        long step = 0;
+        for (var epoch = 1; epoch <= _config.Epochs; epoch++)
+        {
+            Network.train();
+            Aggregator?.train();
+            double lossSum = 0;
+            long steps = 0;
+            await foreach (var arrow in split("train").WithCancellation(cancellationToken))
+            {
+                using var batch = ListBatch.FromArrow(arrow, _features, _config.Tasks, _config.Buckets, _config.ListCap);
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                var loss = Loss(batch);
+                var value = loss.item<float>();
+                step++;
+                if (!float.IsFinite(value))
+                    throw new TrainingDivergedException(
+                        $"the loss is {value} at epoch {epoch}, step {step}; lower the learning rate or raise --tau");
+                loss.backward();
+                optimizer.step();
+                lossSum += value;
+                steps++;
+                onStep?.Invoke(step, value);
+            }
+            var valid = await EvaluateAsync(split("valid"), cancellationToken);
+            var auc = valid.Auc["purchase"];
+            var improved = !double.IsNaN(auc) && auc > bestAuc;
+            if (improved)
+            {
+                bestAuc = auc;
+                bestEpoch = epoch;
+                if (best is not null) foreach (var t in best.Values) t.Dispose();
+                best = State().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+            }
+            var report = new Epoch(epoch, steps == 0 ? double.NaN : lossSum / steps, steps, valid, improved);
+            curve.Add(report);
+            onEpoch?.Invoke(report);
+            if (epoch - bestEpoch >= _config.Patience && bestEpoch > 0) break;
+        }
+        if (best is not null)
+        {
+            Restore(best);
+            foreach (var t in best.Values) t.Dispose();
+        }
+        return new Result(curve, bestEpoch, curve.FirstOrDefault(e => e.Number == bestEpoch)?.Valid ?? curve[^1].Valid);
+    }
+
+    /// Predictions and metrics for one split.
+    public async Task<SplitMetrics> EvaluateAsync(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default)
+    {
+        var p = await PredictAsync(split, cancellationToken);
+        return SplitMetrics.Compute(_config.Tasks, p.Probabilities, p.Scores, p.Labels, p.Stages, p.Users, p.Items, p.Lists);
+    }
+
+    public sealed record Predictions(IReadOnlyList<double[]> Probabilities, double[] Scores, IReadOnlyList<int[]> Labels,
+        int[] Stages, long[] Users, long[] Items, IReadOnlyList<(int Start, int Length)> Lists);
+
+    public async Task<Predictions> PredictAsync(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default)
+    {
+        Network.eval();
+        Aggregator?.eval();
+        var tasks = _config.Tasks;
+        var probabilities = tasks.Select(_ => new List<double>()).ToArray();
+        var scores = new List<double>();
+        var stages = new List<int>();
+        var users = new List<long>();
+        var items = new List<long>();
+        var lists = new List<(int, int)>();
+        using var noGrad = no_grad();
+        await foreach (var arrow in split.WithCancellation(cancellationToken))
+        {
+            using var batch = ListBatch.FromArrow(arrow, _features, tasks, _config.Buckets, _config.ListCap);
+            using var scope = NewDisposeScope();
+            var p = Probabilities(batch);
+            var s = Score(p);
+            var offset = scores.Count;
+            var pData = p.to_type(ScalarType.Float64).data<double>().ToArray();
+            for (var i = 0; i < batch.Rows; i++)
+                for (var t = 0; t < tasks.Count; t++)
+                    probabilities[t].Add(pData[i * tasks.Count + t]);
+            scores.AddRange(s.to_type(ScalarType.Float64).data<double>().ToArray());
+            stages.AddRange(batch.StageValues);
+            users.AddRange(batch.UserIds);
+            items.AddRange(batch.ItemIds);
+            lists.AddRange(batch.Lists.Select(l => (l.Start + offset, l.Length)));
+        }
+        var stageArray = stages.ToArray();
+        var thresholds = tasks.Select(t => t switch { "click" => 1, "cart" => 2, _ => 3 }).ToArray();
+        var labels = thresholds.Select(th => stageArray.Select(s => s >= th ? 1 : 0).ToArray()).ToList();
+        return new Predictions(probabilities.Select(l => l.ToArray()).ToList(), scores.ToArray(), labels, stageArray,
+            users.ToArray(), items.ToArray(), lists);
+    }
+
+    /// Probabilities [N, T] for every configured task; the single-task model fills the others from its one tower.
+    private Tensor Probabilities(ListBatch batch)
+    {
+        var p = Network.forward(batch.Ids, batch.Numeric);
+        return _config.Model == "single-task" ? p.expand(-1, _config.Tasks.Count) : p;
+    }
+
+    private Tensor Score(Tensor p) => Aggregator is null ? p[.., -1] : Aggregator.forward(p);
+
+    private Tensor Loss(ListBatch batch)
+    {
+        var p = Network.forward(batch.Ids, batch.Numeric).clamp(1e-7, 1 - 1e-7);
+        var bce = _config.Model == "single-task"
+            ? nn.functional.binary_cross_entropy(p[.., 0], batch.Labels[.., -1])
+            : nn.functional.binary_cross_entropy(p, batch.Labels, reduction: nn.Reduction.None).mean(new long[] { 0 }).sum();
+        if (Aggregator is null) return bce;
+
+        // Scores and stages laid out as lists [L, M]; row N of the padded copies is the padding.
+        var s = Aggregator.forward(p);
+        var padded = cat([s, zeros(new long[] { 1 }, dtype: s.dtype)]).index_select(0, batch.Gather.flatten()).reshape(batch.Gather.shape);
+        var stages = cat([batch.Stages, zeros(new long[] { 1 }, dtype: ScalarType.Int64)]).index_select(0, batch.Gather.flatten()).reshape(batch.Gather.shape);
+        var listLoss = _config.Model == "listnet"
+            ? ListNet(padded, stages, batch.Mask)
+            : SortingLoss.Compute(_relaxation.LogPermutation(padded, batch.Mask, _config.Tau), stages, batch.Mask);
+        return listLoss + _config.Lambda * bce;
+    }
+
+    /// ListNet (Cao et al. 2007), top-one: cross-entropy between softmax(stage) and softmax(score) per list.
+    private static Tensor ListNet(Tensor scores, Tensor stages, Tensor mask)
+    {
+        var padding = mask.logical_not();
+        var target = stages.to_type(scores.dtype).masked_fill(padding, double.NegativeInfinity).softmax(-1);
+        var logP = scores.masked_fill(padding, double.NegativeInfinity).log_softmax(-1).masked_fill(padding, 0.0);
+        var perList = -(target * logP).sum(-1);
+        return perList.mean();
+    }
+
+    /// Every learned tensor by name (network and aggregator), for checkpoints and the best epoch.
+    public Dictionary<string, Tensor> State()
+    {
+        var state = Network.state_dict().ToDictionary(kv => "network." + kv.Key, kv => kv.Value);
+        foreach (var (k, v) in Aggregator?.state_dict() ?? []) state["aggregator." + k] = v;
+        return state;
+    }
+
+    private void Restore(Dictionary<string, Tensor> state)
+    {
+        using var noGrad = no_grad();
+        foreach (var (k, v) in State()) v.copy_(state[k]);
+    }
+
+    public void Dispose()
+    {
+        Network.Dispose();
+        Aggregator?.Dispose();
+    }
+}
