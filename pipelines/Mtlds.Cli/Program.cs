@@ -14,6 +14,7 @@ public static class Program
         {
             FeaturesCommand.Create(),
             GenerateCommand.Create(),
+            TrainCommand.Create(),
             BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();

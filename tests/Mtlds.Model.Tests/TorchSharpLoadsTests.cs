@@ -1,4 +1,5 @@
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Mtlds.Model.Tests;
 
@@ -7,6 +8,8 @@ public sealed class TorchSharpLoadsTests
     [Fact]
     public void Native_libtorch_loads_and_computes_on_the_cpu()
     {
+        // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
+        using var testScope = NewDisposeScope();
         // Fails with a DllNotFoundException naming GLIBCXX_3.4.32 if the build's compat fix was not applied.
         using var a = torch.ones(3, 3);
         using var b = torch.matmul(a, a);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Mtlds.Model.Sorting;
@@ -11,14 +12,17 @@ public sealed class NeuralSort : IPermutationRelaxation
     public Tensor LogPermutation(Tensor scores, Tensor mask, double tau)
     {
         using var scope = NewDisposeScope();
+        using var t = tau.ToScalar();
         var real = mask.to_type(scores.dtype);
         var n = real.sum(-1, keepdim: true); // [B, 1] real items per list
         var pairwise = (scores.unsqueeze(-1) - scores.unsqueeze(-2)).abs() * real.unsqueeze(-2); // [B, n, n]
         var rowSums = pairwise.sum(-1); // [B, n]: Σ_k |s_j − s_k| over real k
-        var rank = arange(1, scores.shape[1] + 1, dtype: scores.dtype, device: scores.device).unsqueeze(0); // [1, n]
-        var scale = n + 1 - 2 * rank; // [B, n] per rank row
-        var logits = (scale.unsqueeze(-1) * scores.unsqueeze(-2) - rowSums.unsqueeze(-2)).div(tau);
-        logits = logits.masked_fill(mask.logical_not().unsqueeze(-2), double.NegativeInfinity);
+        using var first = 1.ToScalar();
+        using var end = (scores.shape[1] + 1).ToScalar();
+        var rank = arange(first, end, dtype: scores.dtype, device: scores.device).unsqueeze(0); // [1, n]
+        var scale = n.add(Scalars.One).sub(rank.mul(Scalars.Two)); // [B, n]: n + 1 − 2i per rank row
+        var logits = (scale.unsqueeze(-1) * scores.unsqueeze(-2) - rowSums.unsqueeze(-2)).div(t);
+        logits = logits.masked_fill(mask.logical_not().unsqueeze(-2), Scalars.NegativeInfinity);
         return logits.log_softmax(-1).MoveToOuterDisposeScope();
     }
 }

@@ -14,16 +14,16 @@ public static class SortingLoss
     {
         using var scope = NewDisposeScope();
         var target = Target(stages, mask, logP.dtype);
-        var safeLogP = logP.masked_fill(mask.logical_not().unsqueeze(-2), 0.0); // 0·(−∞) would be NaN
+        var safeLogP = logP.masked_fill(mask.logical_not().unsqueeze(-2), Scalars.Zero); // 0·(−∞) would be NaN
         var real = mask.to_type(logP.dtype);
-        var n = real.sum(-1).clamp_min(1);
+        var n = real.sum(-1).clamp_min(Scalars.One);
         var perList = -(target * safeLogP).sum(new long[] { -1, -2 }) / n;
         var stagesF = stages.to_type(ScalarType.Float32);
-        var highest = stagesF.masked_fill(mask.logical_not(), float.NegativeInfinity).amax(new long[] { -1 });
-        var lowest = stagesF.masked_fill(mask.logical_not(), float.PositiveInfinity).amin(new long[] { -1 });
+        var highest = stagesF.masked_fill(mask.logical_not(), Scalars.NegativeInfinity).amax(new long[] { -1 });
+        var lowest = stagesF.masked_fill(mask.logical_not(), Scalars.PositiveInfinity).amin(new long[] { -1 });
         var ordered = highest.gt(lowest).to_type(logP.dtype);
         var count = ordered.sum();
-        var loss = (perList * ordered).sum() / count.clamp_min(1);
+        var loss = (perList * ordered).sum() / count.clamp_min(Scalars.One);
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -32,11 +32,11 @@ public static class SortingLoss
     {
         using var scope = NewDisposeScope();
         var padding = mask.logical_not();
-        var sortedStages = stages.masked_fill(padding, -1).sort(dim: -1, descending: true).Values; // [B, n]
+        var sortedStages = stages.masked_fill(padding, Scalars.MinusOne).sort(dim: -1, descending: true).Values; // [B, n]
         var match = sortedStages.unsqueeze(-1).eq(stages.unsqueeze(-2)) // [B, n, n]
             .logical_and(mask.unsqueeze(-2))
             .logical_and(mask.unsqueeze(-1)); // padded rows: no target
         var t = match.to_type(dtype);
-        return (t / t.sum(-1, keepdim: true).clamp_min(1)).MoveToOuterDisposeScope();
+        return (t / t.sum(-1, keepdim: true).clamp_min(Scalars.One)).MoveToOuterDisposeScope();
     }
 }

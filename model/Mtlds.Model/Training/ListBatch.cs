@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Mtlds.Model.Training;
@@ -80,15 +81,18 @@ public sealed class ListBatch : IDisposable
             for (var j = 0; j < chunks[l].Length; j++)
                 gather[l * width + j] = chunks[l][j];
 
-        var gatherTensor = tensor(gather).reshape(chunks.Count, width);
+        // Shapes are given at creation: a temporary tensor that is only reshaped can be finalized by the GC
+        // while the native reshape still reads it (a crash we saw), so no chained temporaries here.
+        var gatherTensor = tensor(gather, new long[] { chunks.Count, width });
+        using var padRow = ((long)n).ToScalar(); // held: an implicit Scalar can be finalized mid-call
         return new ListBatch
         {
-            Ids = tensor(ids).reshape(n, 3),
-            Numeric = tensor(numeric).reshape(n, f),
-            Labels = tensor(labels).reshape(n, tasks.Count),
+            Ids = tensor(ids, new long[] { n, 3 }),
+            Numeric = tensor(numeric, new long[] { n, f }),
+            Labels = tensor(labels, new long[] { n, tasks.Count }),
             Stages = tensor(stage.Select(s => (long)s).ToArray()),
             Gather = gatherTensor,
-            Mask = gatherTensor.lt(n),
+            Mask = gatherTensor.lt(padRow),
             UserIds = user,
             ItemIds = item,
             StageValues = stage,

@@ -37,7 +37,11 @@ public sealed class Trainer : IDisposable
     public sealed record Result(IReadOnlyList<Epoch> Curve, int BestEpoch, SplitMetrics Valid);
 
     /// Trains and returns the curve; afterwards Network holds the best epoch's weights.
-    public async Task<Result> FitAsync(Func<string, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch = null,
+    public Task<Result> FitAsync(Func<string, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch = null,
+        Action<long, double>? onStep = null, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Fit(split, onEpoch, onStep, cancellationToken));
+
+    private Result Fit(Func<string, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch = null,
         Action<long, double>? onStep = null, CancellationToken cancellationToken = default)
     {
         var parameters = Network.parameters().Concat(Aggregator?.parameters() ?? []).ToList();
@@ -53,7 +57,9 @@ public sealed class Trainer : IDisposable
             Aggregator?.train();
             double lossSum = 0;
             long steps = 0;
-            await foreach (var arrow in split("train").WithCancellation(cancellationToken))
+            // Consumed on this thread: libtorch's grad mode and TorchSharp's dispose scopes are thread-local,
+            // and an await foreach would resume tensor work on whatever pool thread finished the read.
+            foreach (var arrow in split("train").ToBlockingEnumerable(cancellationToken))
             {
                 using var batch = ListBatch.FromArrow(arrow, _features, _config.Tasks, _config.Buckets, _config.ListCap);
                 using var scope = NewDisposeScope();
@@ -70,7 +76,7 @@ public sealed class Trainer : IDisposable
                 steps++;
                 onStep?.Invoke(step, value);
             }
-            var valid = await EvaluateAsync(split("valid"), cancellationToken);
+            var valid = Evaluate(split("valid"), cancellationToken);
             var auc = valid.Auc["purchase"];
             var improved = !double.IsNaN(auc) && auc > bestAuc;
             if (improved)
@@ -78,7 +84,7 @@ public sealed class Trainer : IDisposable
                 bestAuc = auc;
                 bestEpoch = epoch;
                 if (best is not null) foreach (var t in best.Values) t.Dispose();
-                best = State().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+                using (no_grad()) best = State().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
             }
             var report = new Epoch(epoch, steps == 0 ? double.NaN : lossSum / steps, steps, valid, improved);
             curve.Add(report);
@@ -94,16 +100,22 @@ public sealed class Trainer : IDisposable
     }
 
     /// Predictions and metrics for one split.
-    public async Task<SplitMetrics> EvaluateAsync(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default)
+    public Task<SplitMetrics> EvaluateAsync(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Evaluate(split, cancellationToken));
+
+    private SplitMetrics Evaluate(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken)
     {
-        var p = await PredictAsync(split, cancellationToken);
+        var p = Predict(split, cancellationToken);
         return SplitMetrics.Compute(_config.Tasks, p.Probabilities, p.Scores, p.Labels, p.Stages, p.Users, p.Items, p.Lists);
     }
 
     public sealed record Predictions(IReadOnlyList<double[]> Probabilities, double[] Scores, IReadOnlyList<int[]> Labels,
         int[] Stages, long[] Users, long[] Items, IReadOnlyList<(int Start, int Length)> Lists);
 
-    public async Task<Predictions> PredictAsync(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default)
+    public Task<Predictions> PredictAsync(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Predict(split, cancellationToken));
+
+    private Predictions Predict(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken)
     {
         Network.eval();
         Aggregator?.eval();
@@ -115,7 +127,7 @@ public sealed class Trainer : IDisposable
         var items = new List<long>();
         var lists = new List<(int, int)>();
         using var noGrad = no_grad();
-        await foreach (var arrow in split.WithCancellation(cancellationToken))
+        foreach (var arrow in split.ToBlockingEnumerable(cancellationToken)) // on this thread: see FitAsync
         {
             using var batch = ListBatch.FromArrow(arrow, _features, tasks, _config.Buckets, _config.ListCap);
             using var scope = NewDisposeScope();
@@ -150,7 +162,7 @@ public sealed class Trainer : IDisposable
 
     private Tensor Loss(ListBatch batch)
     {
-        var p = Network.forward(batch.Ids, batch.Numeric).clamp(1e-7, 1 - 1e-7);
+        var p = Network.forward(batch.Ids, batch.Numeric).clamp(Scalars.ProbabilityFloor, Scalars.ProbabilityCeiling);
         var bce = _config.Model == "single-task"
             ? nn.functional.binary_cross_entropy(p[.., 0], batch.Labels[.., -1])
             : nn.functional.binary_cross_entropy(p, batch.Labels, reduction: nn.Reduction.None).mean(new long[] { 0 }).sum();
@@ -163,15 +175,16 @@ public sealed class Trainer : IDisposable
         var listLoss = _config.Model == "listnet"
             ? ListNet(padded, stages, batch.Mask)
             : SortingLoss.Compute(_relaxation.LogPermutation(padded, batch.Mask, _config.Tau), stages, batch.Mask);
-        return listLoss + _config.Lambda * bce;
+        using var lambda = _config.Lambda.ToScalar();
+        return listLoss + bce.mul(lambda);
     }
 
     /// ListNet (Cao et al. 2007), top-one: cross-entropy between softmax(stage) and softmax(score) per list.
     private static Tensor ListNet(Tensor scores, Tensor stages, Tensor mask)
     {
         var padding = mask.logical_not();
-        var target = stages.to_type(scores.dtype).masked_fill(padding, double.NegativeInfinity).softmax(-1);
-        var logP = scores.masked_fill(padding, double.NegativeInfinity).log_softmax(-1).masked_fill(padding, 0.0);
+        var target = stages.to_type(scores.dtype).masked_fill(padding, Scalars.NegativeInfinity).softmax(-1);
+        var logP = scores.masked_fill(padding, Scalars.NegativeInfinity).log_softmax(-1).masked_fill(padding, Scalars.Zero);
         var perList = -(target * logP).sum(-1);
         return perList.mean();
     }

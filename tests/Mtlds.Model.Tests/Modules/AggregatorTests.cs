@@ -17,6 +17,8 @@ public sealed class AggregatorTests
     [InlineData("attention", 1.6, new[] { 1.0, 1.0, 1.0 })]     // W = 0: α uniform and independent of p, s = T·mean = sum
     public void Each_operator_gives_the_hand_computed_value_and_gradient(string kind, double value, double[] gradient)
     {
+        // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
+        using var testScope = NewDisposeScope();
         using var agg = Aggregator.Create(kind, 3);
         agg.to(ScalarType.Float64);
         using var p = tensor(P).requires_grad_();
@@ -36,6 +38,8 @@ public sealed class AggregatorTests
     [Fact]
     public void Learned_linear_weights_receive_gradients_equal_to_the_probabilities()
     {
+        // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
+        using var testScope = NewDisposeScope();
         using var agg = new LinearAggregator(3);
         agg.to(ScalarType.Float64);
         using var s = agg.forward(tensor(P));
@@ -49,6 +53,8 @@ public sealed class AggregatorTests
     [Fact]
     public void Mul_max_and_sum_cannot_separate_some_behaviour_sequences_that_linear_can()
     {
+        // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
+        using var testScope = NewDisposeScope();
         double[][] inOrder =
         [
             [0, 0, 0], // no click

@@ -14,6 +14,8 @@ public sealed class PermutationRelaxationTests
     [MemberData(nameof(Relaxations))]
     public void Rows_sum_to_one_over_real_items_and_padding_gets_zero_probability(string name)
     {
+        // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
+        using var testScope = NewDisposeScope();
         using var s = tensor(new double[,] { { 0.3, -1.2, 2.0, 0.0 }, { 1.5, 0.2, 9.0, 9.0 } });
         using var mask = tensor(new bool[,] { { true, true, true, true }, { true, true, false, false } });
         using var p = Get(name).LogPermutation(s, mask, tau: 0.7).exp();
@@ -28,6 +30,8 @@ public sealed class PermutationRelaxationTests
     [MemberData(nameof(Relaxations))]
     public void As_tau_goes_to_zero_the_matrix_becomes_the_hard_sorting_permutation(string name)
     {
+        // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
+        using var testScope = NewDisposeScope();
         double[] scores = [0.3, -1.2, 2.0, 0.9, -0.4];
         using var s = tensor(scores).unsqueeze(0);
         using var mask = ones(1, 5, dtype: ScalarType.Bool);
@@ -43,6 +47,8 @@ public sealed class PermutationRelaxationTests
     [MemberData(nameof(Relaxations))]
     public void Analytic_gradients_agree_with_finite_differences_in_double_precision(string name)
     {
+        // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
+        using var testScope = NewDisposeScope();
         double[] scores = [0.31, -1.2, 2.05, 0.9, -0.42, 1.33];
         long[] stages = [1, 0, 3, 2, 0, 1];
         var relax = Get(name);
@@ -82,6 +88,8 @@ public sealed class SortingLossTests
     [Fact]
     public void Tied_stages_share_their_rank_rows_uniformly()
     {
+        // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
+        using var testScope = NewDisposeScope();
         using var t = SortingLoss.Target(tensor(new long[] { 1, 2, 1 }).unsqueeze(0), ones(1, 3, dtype: ScalarType.Bool), ScalarType.Float64).squeeze(0);
         double[,] expected = { { 0, 1, 0 }, { 0.5, 0, 0.5 }, { 0.5, 0, 0.5 } };
         for (var i = 0; i < 3; i++)
@@ -92,6 +100,8 @@ public sealed class SortingLossTests
     [Fact]
     public void The_loss_equals_a_hand_computation_on_a_two_item_list()
     {
+        // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
+        using var testScope = NewDisposeScope();
         // s = (a, b) = (1.0, 0.0), stages (0, 1), SoftSort with τ = 1: sorted scores (1, 0).
         // Row 0 (s_[0] = 1): logits (−0, −1) → the target is item 1 (stage 1): −log(e^−1 / (1 + e^−1)).
         // Row 1 (s_[1] = 0): logits (−1, −0) → the target is item 0: −log(e^−1 / (e^−1 + 1)).
@@ -105,6 +115,8 @@ public sealed class SortingLossTests
     [Fact]
     public void Scores_in_the_order_of_the_stages_give_a_lower_loss_than_reversed_ones()
     {
+        // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
+        using var testScope = NewDisposeScope();
         using var mask = ones(1, 4, dtype: ScalarType.Bool);
         using var stages = tensor(new long[] { 3, 2, 1, 0 }).unsqueeze(0);
         var relax = new SoftSort();
@@ -116,6 +128,8 @@ public sealed class SortingLossTests
     [Fact]
     public void A_list_whose_items_share_one_stage_is_skipped_and_padding_changes_nothing()
     {
+        // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
+        using var testScope = NewDisposeScope();
         var relax = new SoftSort();
         // List 0 has an order; list 1 is all stage 0 and must not count; list 2 is list 0 padded.
         using var s = tensor(new double[,] { { 0.2, 1.1, -0.3, 0 }, { 0.5, 0.1, 0.9, 0.4 }, { 0.2, 1.1, -0.3, 7.7 } });

@@ -3,6 +3,7 @@ using Mtlds.Model.Training;
 using Mtlds.Pipelines.Datasets;
 using Mtlds.Pipelines.Features;
 using Mtlds.Pipelines.Generation;
+using Mtlds.Pipelines.Training;
 using Mtlds.Pipelines.Tests.Fixtures;
 using Xunit.Abstractions;
 
@@ -52,6 +53,59 @@ public sealed class LearningTests(GeneratedDatasetFixture data, ITestOutputHelpe
         Assert.Equal(first.Auc, second.Auc);
         Assert.Equal(first.Ndcg, second.Ndcg);
         Assert.Equal(first.Logloss, second.Logloss);
+    }
+
+    [Theory]
+    [InlineData("single-task")]
+    [InlineData("shared-bottom")]
+    [InlineData("esmm")]
+    [InlineData("mmoe")]
+    [InlineData("listnet")]
+    [InlineData("mtlds")]
+    public async Task Every_model_trains_and_reports_every_metric(string model)
+    {
+        var outDir = TestData.TempDir("model");
+        try
+        {
+            var config = Config with { Model = model, Epochs = 1, Aggregator = model == "mtlds" ? "attention" : "linear" };
+            var metrics = await new TrainingRun(data.Features, config).RunAsync(outDir);
+            foreach (var split in new[] { "valid", "test" })
+            {
+                var m = metrics[split];
+                Assert.Equal(config.Tasks.Order(), m.Auc.Keys.Order());
+                Assert.All(m.Auc.Values.Concat(m.Gauc.Values).Concat(m.Logloss.Values).Concat(m.Ndcg.Values), v => Assert.True(double.IsFinite(v)));
+                Assert.Equal(["10", "5"], m.Ndcg.Keys.Order());
+                Assert.True(m.Auc["purchase"] > 0.6, $"{model} {split} purchase AUC {m.Auc["purchase"]:F3}");
+            }
+            foreach (var f in new[] { "config.json", "metrics.json", "curve.csv", "network.bin" }) Assert.True(File.Exists(Path.Combine(outDir, f)), f);
+        }
+        finally
+        {
+            Directory.Delete(outDir, true);
+        }
+    }
+
+    [Fact]
+    public async Task A_saved_model_loads_into_a_new_trainer_and_scores_the_same_numbers()
+    {
+        var outDir = TestData.TempDir("model");
+        try
+        {
+            var metrics = await new TrainingRun(data.Features, Config with { Epochs = 1 }).RunAsync(outDir);
+            var (trainer, config) = ModelDirectory.Load(outDir);
+            using (trainer)
+            {
+                var reader = new ListBatchReader(data.Features);
+                var again = await trainer.EvaluateAsync(reader.ReadAsync("test", 4096));
+                Assert.Equal(metrics["test"].Auc, again.Auc);
+                Assert.Equal(metrics["test"].Ndcg, again.Ndcg);
+                Assert.Equal(Config.Tasks, config.Model.Tasks);
+            }
+        }
+        finally
+        {
+            Directory.Delete(outDir, true);
+        }
     }
 
     private async Task<Model.Metrics.SplitMetrics> TrainAndTest(ModelConfig config, bool shuffleTrainLabels)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -26,9 +27,10 @@ public sealed class AttentionAggregator : Aggregator
     public override Tensor forward(Tensor p)
     {
         using var scope = NewDisposeScope();
-        var logits = p.clamp(1e-6, 1 - 1e-6).logit();
+        var logits = p.clamp(Scalars.ProbabilityFloor, Scalars.ProbabilityCeiling).logit();
         var alpha = _attend.forward(logits).softmax(-1);
-        return ((alpha * p).sum(-1) * _tasks).MoveToOuterDisposeScope();
+        using var tasks = ((double)_tasks).ToScalar();
+        return (alpha * p).sum(-1).mul(tasks).MoveToOuterDisposeScope();
     }
 
     protected override void Dispose(bool disposing)

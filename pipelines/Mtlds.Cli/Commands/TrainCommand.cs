@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using Mtlds.Model.Training;
+using Mtlds.Pipelines.Training;
+using Spectre.Console;
+
+namespace Mtlds.Cli.Commands;
+
+/// `mtlds train`: MTLDS or a baseline on a feature build, to a model directory.
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var d = new ModelConfig();
+        var data = new Option<string>("--data") { Description = "Feature build folder (mtlds features --out)", Required = true };
+        var outDir = new Option<string>("--out") { Description = "Model directory to write", Required = true };
+        var model = new Option<string>("--model") { Description = "mtlds, single-task, shared-bottom, esmm, mmoe, listnet", DefaultValueFactory = _ => d.Model };
+        var aggregator = new Option<string>("--aggregator") { Description = "linear, sum, mul, max, attention", DefaultValueFactory = _ => d.Aggregator };
+        var sort = new Option<string>("--sort") { Description = "softsort or neuralsort", DefaultValueFactory = _ => d.Sort };
+        var tau = new Option<double>("--tau") { Description = "Temperature of the differentiable sort", DefaultValueFactory = _ => d.Tau };
+        var lambda = new Option<double>("--lambda") { Description = "Weight of the summed BCE: L = L_sort + λ·ΣBCE", DefaultValueFactory = _ => d.Lambda };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs at most (early stopping on valid purchase AUC)", DefaultValueFactory = _ => d.Epochs };
+        var batchLists = new Option<int>("--batch-lists") { Description = "Lists per batch", DefaultValueFactory = _ => d.BatchLists };
+        var labels = new Option<string>("--labels") { Description = "Tasks in funnel order: click,cart,purchase or click,purchase", DefaultValueFactory = _ => string.Join(',', d.Tasks) };
+        var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives the same metrics", DefaultValueFactory = _ => d.Seed };
+        var command = new Command("train",
+            "Train MTLDS (or a baseline) on a feature build; writes weights, config.json, metrics.json and curve.csv.\n\n"
+            + "Example:\n  mtlds train --data data/demo/features --model mtlds --aggregator linear --tau 1 --lambda 1 --out data/demo/model")
+        {
+            data, outDir, model, aggregator, sort, tau, lambda, epochs, batchLists, labels, seed,
+        };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var config = new ModelConfig
+            {
+                Model = parse.GetValue(model)!,
+                Aggregator = parse.GetValue(aggregator)!,
+                Sort = parse.GetValue(sort)!,
+                Tau = parse.GetValue(tau),
+                Lambda = parse.GetValue(lambda),
+                Epochs = parse.GetValue(epochs),
+                BatchLists = parse.GetValue(batchLists),
+                Tasks = parse.GetValue(labels)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                Seed = parse.GetValue(seed),
+            };
+            if (!Model.Modules.Aggregators.Aggregator.Kinds.Contains(config.Aggregator))
+                throw new Pipelines.ConfigurationException($"--aggregator '{config.Aggregator}' is not one of {string.Join(", ", Model.Modules.Aggregators.Aggregator.Kinds)}");
+            IReadOnlyDictionary<string, Model.Metrics.SplitMetrics> metrics = null!;
+            CliRunner.Out.Status().Start("training", ctx =>
+            {
+                var run = new TrainingRun(parse.GetValue(data)!, config)
+                {
+                    OnStep = (step, loss) => { if (step % 25 == 0) ctx.Status(Markup.Escape($"training: step {step}, loss {loss:F4}")); },
+                    OnEpoch = e => CliRunner.Out.MarkupLine(Markup.Escape(FormattableString.Invariant(
+                        $"epoch {e.Number}: train loss {e.TrainLoss:F4}, valid purchase AUC {e.Valid.Auc["purchase"]:F4}, NDCG@10 {e.Valid.Ndcg["10"]:F4}{(e.Best ? " (best)" : "")}"))),
+                };
+                try { metrics = run.RunAsync(parse.GetValue(outDir)!).GetAwaiter().GetResult(); }
+                catch (TrainingDivergedException e) { throw new Pipelines.ConfigurationException(e.Message); }
+            });
+            var table = new Table().AddColumns("split", "metric").AddColumns(config.Tasks.ToArray()).AddColumn("NDCG@5").AddColumn("NDCG@10");
+            foreach (var (split, m) in metrics)
+            {
+                table.AddRow(new[] { split, "AUC" }.Concat(config.Tasks.Select(t => F(m.Auc[t]))).Concat([F(m.Ndcg["5"]), F(m.Ndcg["10"])]).ToArray());
+                table.AddRow(new[] { "", "gAUC" }.Concat(config.Tasks.Select(t => F(m.Gauc[t]))).Concat(["", ""]).ToArray());
+                table.AddRow(new[] { "", "log loss" }.Concat(config.Tasks.Select(t => F(m.Logloss[t]))).Concat(["", ""]).ToArray());
+            }
+            CliRunner.Out.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string F(double v) => double.IsNaN(v) ? "–" : v.ToString("F4", CultureInfo.InvariantCulture);
+}

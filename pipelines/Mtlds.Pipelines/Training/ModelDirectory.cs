@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Mtlds.Model.Metrics;
+using Mtlds.Model.Training;
+
+namespace Mtlds.Pipelines.Training;
+
+/// A trained model on disk: config.json (the resolved ModelConfig and the feature standardisation),
+/// network.bin and aggregator.bin (TorchSharp weights), metrics.json ({"valid": M, "test": M}) and curve.csv.
+/// Files appear by rename, never half-written.
+public static class ModelDirectory
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // an undefined AUC is NaN
+    };
+
+    public sealed record Config(ModelConfig Model, FeatureSpec Features, string DataManifestSqlHash);
+
+    public static void Save(string dir, Trainer trainer, Config config, IReadOnlyDictionary<string, SplitMetrics> metrics,
+        IReadOnlyList<Trainer.Epoch> curve)
+    {
+        Directory.CreateDirectory(dir);
+        Write(dir, "network.bin", s => { using var w = new BinaryWriter(s); trainer.Network.save(w); });
+        if (trainer.Aggregator is not null)
+            Write(dir, "aggregator.bin", s => { using var w = new BinaryWriter(s); trainer.Aggregator.save(w); });
+        Write(dir, "config.json", s => JsonSerializer.Serialize(s, config, Json));
+        Write(dir, "metrics.json", s => JsonSerializer.Serialize(s, metrics, Json));
+        Write(dir, "curve.csv", s =>
+        {
+            using var w = new StreamWriter(s) { NewLine = "\n" };
+            w.WriteLine("epoch,train_loss,steps,valid_auc_purchase,valid_ndcg10,best");
+            foreach (var e in curve)
+                w.WriteLine(FormattableString.Invariant($"{e.Number},{e.TrainLoss:R},{e.Steps},{e.Valid.Auc["purchase"]:R},{e.Valid.Ndcg["10"]:R},{(e.Best ? 1 : 0)}"));
+        });
+    }
+
+    /// A trainer holding the saved weights, ready to score.
+    public static (Trainer Trainer, Config Config) Load(string dir)
+    {
+        var path = Path.Combine(dir, "config.json");
+        if (!File.Exists(path)) throw new InputException($"{dir}: not a model directory (no config.json); train one with mtlds train");
+        var config = JsonSerializer.Deserialize<Config>(File.ReadAllText(path), Json) ?? throw new InputException($"{path}: empty");
+        var trainer = new Trainer(config.Model, config.Features);
+        using (var r = new BinaryReader(File.OpenRead(Path.Combine(dir, "network.bin")))) trainer.Network.load(r);
+        if (trainer.Aggregator is not null)
+            using (var r = new BinaryReader(File.OpenRead(Path.Combine(dir, "aggregator.bin")))) trainer.Aggregator.load(r);
+        return (trainer, config);
+    }
+
+    private static void Write(string dir, string name, Action<Stream> write)
+    {
+        var tmp = Path.Combine(dir, $".{name}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var s = File.Create(tmp)) write(s);
+            File.Move(tmp, Path.Combine(dir, name), overwrite: true);
+        }
+        finally
+        {
+            File.Delete(tmp);
+        }
+    }
+}

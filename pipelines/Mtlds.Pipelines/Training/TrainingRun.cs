@@ -1,0 +1,44 @@
+using Apache.Arrow;
+using Mtlds.Model.Metrics;
+using Mtlds.Model.Training;
+using Mtlds.Pipelines.Datasets;
+
+namespace Mtlds.Pipelines.Training;
+
+/// Trains a model on a feature build's splits and writes the model directory: the glue between the
+/// dataset on disk and the file-free trainer.
+public sealed class TrainingRun(string dataDir, ModelConfig config)
+{
+    public Action<Trainer.Epoch>? OnEpoch { get; init; }
+    public Action<long, double>? OnStep { get; init; }
+
+    public static FeatureSpec FeatureSpecOf(ListBatchReader reader) => new(
+        reader.Manifest.Features.Select(f => f.Name).ToList(),
+        reader.Manifest.Features.Select(f => f.Log1pMean).ToList(),
+        reader.Manifest.Features.Select(f => f.Log1pStd).ToList());
+
+    /// Rows per Arrow batch for a number of lists, from the split's mean list length.
+    public static int TargetRows(ListBatchReader reader, int lists)
+    {
+        var train = reader.Manifest.Splits["train"];
+        return (int)Math.Max(1, Math.Min(1_000_000, lists * (train.Lists == 0 ? 1 : (double)train.Samples / train.Lists)));
+    }
+
+    public async Task<IReadOnlyDictionary<string, SplitMetrics>> RunAsync(string outDir, CancellationToken cancellationToken = default)
+    {
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new ConfigurationException(e.Message); }
+        var reader = new ListBatchReader(dataDir);
+        var rows = TargetRows(reader, config.BatchLists);
+        using var trainer = new Trainer(config, FeatureSpecOf(reader));
+        IAsyncEnumerable<RecordBatch> Split(string s) => reader.ReadAsync(s, rows, cancellationToken);
+        var result = await trainer.FitAsync(Split, OnEpoch, OnStep, cancellationToken);
+        var metrics = new SortedDictionary<string, SplitMetrics>
+        {
+            ["valid"] = result.Valid,
+            ["test"] = await trainer.EvaluateAsync(Split("test"), cancellationToken),
+        };
+        ModelDirectory.Save(outDir, trainer, new ModelDirectory.Config(config, FeatureSpecOf(reader), reader.Manifest.SqlHash), metrics, result.Curve);
+        return metrics;
+    }
+}
