@@ -35,14 +35,50 @@ public sealed partial class SparkGrammarTests
         AssertParses(Path.Combine(RepoPaths.Root, "sql", "spark", file));
 
     [Theory]
+    [InlineData("taobao")]
+    [InlineData("retailrocket")]
+    [InlineData("rees46")]
+    [InlineData("canonical")]
+    public async Task Spark_submit_dry_run_prints_a_command_whose_whole_script_parses_and_keeps_paths_with_spaces(string source)
+    {
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(RepoPaths.Root, "spark-submit.sh"), "--source", source, "--events", "/data/my logs/*.csv",
+                     "--out", "/features dir/out", "--master", "yarn", "--dry-run" })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var command = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, await stderr);
+        Assert.Contains("--class org.apache.spark.sql.hive.thriftserver.SparkSQLCLIDriver", command);
+
+        // The printed line, read back by a shell, gives each path as one argument.
+        var echo = new ProcessStartInfo("bash") { RedirectStandardOutput = true };
+        echo.ArgumentList.Add("-c");
+        echo.ArgumentList.Add("set -- " + command + "; printf '%s\n' \"$@\"");
+        using var e = Process.Start(echo)!;
+        var args = e.StandardOutput.ReadToEnd().Split('\n');
+        e.WaitForExit();
+        Assert.Contains("events=/data/my logs/*.csv", args);
+        Assert.Contains("out=/features dir/out", args);
+
+        var script = args[Array.IndexOf(args, "-f") + 1];
+        AssertParses(script);
+        Assert.Contains($"sql/spark/load_{source}", File.ReadAllText(Path.Combine(RepoPaths.Root, "spark-submit.sh")).Replace("$source_name", source));
+        Directory.Delete(Path.GetDirectoryName(script)!, true);
+    }
+
+    [Theory]
     [InlineData("SELECT user_id FROM events QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY ts) = 1")]
     [InlineData("SELECT user_id::BIGINT FROM events")]
     [InlineData("SELEC user_id FROM events")]
     public void The_grammar_check_rejects_what_Spark_cannot_parse(string sql)
     {
-        var file = Path.Combine(Directory.CreateTempSubdirectory("mtlds-grammar-").FullName, "bad.sql");
+        var dir = Directory.CreateTempSubdirectory("mtlds-grammar-").FullName;
+        var file = Path.Combine(dir, "bad.sql");
         File.WriteAllText(file, sql + ";\n");
         var (code, results) = Check(file);
+        Directory.Delete(dir, true);
         Assert.Equal(1, code);
         Assert.False(results.Single().GetProperty("ok").GetBoolean());
     }
