@@ -15,6 +15,7 @@ public static class Program
             FeaturesCommand.Create(),
             GenerateCommand.Create(),
             TrainCommand.Create(),
+            ScoreCommand.Create(),
             BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();

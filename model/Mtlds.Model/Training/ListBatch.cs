@@ -17,6 +17,7 @@ public sealed class ListBatch : IDisposable
     public required Tensor Mask { get; init; }
     public required long[] UserIds { get; init; }
     public required long[] ItemIds { get; init; }
+    public required long[] Periods { get; init; }
     public required int[] StageValues { get; init; }
     /// Row ranges of the lists as they came (before any cap), for metrics per list.
     public required IReadOnlyList<(int Start, int Length)> Lists { get; init; }
@@ -95,6 +96,7 @@ public sealed class ListBatch : IDisposable
             Mask = gatherTensor.lt(padRow),
             UserIds = user,
             ItemIds = item,
+            Periods = period,
             StageValues = stage,
             Lists = lists,
         };

@@ -36,68 +36,87 @@ public sealed class Trainer : IDisposable
 
     public sealed record Result(IReadOnlyList<Epoch> Curve, int BestEpoch, SplitMetrics Valid);
 
-    /// Trains and returns the curve; afterwards Network holds the best epoch's weights.
+    /// Trains and returns the curve; afterwards Network holds the best epoch's weights. After every epoch
+    /// `onCheckpoint` receives the whole training state (weights, Adam moments, best weights, curve) to write
+    /// where the caller likes; `resumeFrom` is such a state, from which training continues with the next epoch
+    /// and reaches the same weights as an uninterrupted run with the same seed.
     public Task<Result> FitAsync(Func<string, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch = null,
-        Action<long, double>? onStep = null, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Fit(split, onEpoch, onStep, cancellationToken));
+        Action<long, double>? onStep = null, CancellationToken cancellationToken = default,
+        Action<TrainingCheckpoint>? onCheckpoint = null, Stream? resumeFrom = null) =>
+        Task.FromResult(Fit(split, onEpoch, onStep, cancellationToken, onCheckpoint, resumeFrom));
 
-    private Result Fit(Func<string, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch = null,
-        Action<long, double>? onStep = null, CancellationToken cancellationToken = default)
+    private Result Fit(Func<string, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch,
+        Action<long, double>? onStep, CancellationToken cancellationToken, Action<TrainingCheckpoint>? onCheckpoint, Stream? resumeFrom)
     {
         var parameters = Network.parameters().Concat(Aggregator?.parameters() ?? []).ToList();
         using var optimizer = optim.Adam(parameters, lr: _config.LearningRate);
-        var curve = new List<Epoch>();
-        var bestAuc = double.NegativeInfinity;
-        var bestEpoch = 0;
+        var progress = new TrainingCheckpoint.Progress(ConfigJson(), 0, 0, double.NegativeInfinity, 0, []);
         Dictionary<string, Tensor>? best = null;
-        long step = 0;
-        for (var epoch = 1; epoch <= _config.Epochs; epoch++)
+        if (resumeFrom is not null)
+            (progress, best) = TrainingCheckpoint.Read(resumeFrom, ConfigJson(), this, optimizer);
+        var curve = progress.Curve.ToList();
+        var bestAuc = progress.BestAuc;
+        var bestEpoch = progress.BestEpoch;
+        var step = progress.Step;
+        try
         {
-            Network.train();
-            Aggregator?.train();
-            double lossSum = 0;
-            long steps = 0;
-            // Consumed on this thread: libtorch's grad mode and TorchSharp's dispose scopes are thread-local,
-            // and an await foreach would resume tensor work on whatever pool thread finished the read.
-            foreach (var arrow in split("train").ToBlockingEnumerable(cancellationToken))
+            for (var epoch = progress.Epoch + 1; epoch <= _config.Epochs; epoch++)
             {
-                using var batch = ListBatch.FromArrow(arrow, _features, _config.Tasks, _config.Buckets, _config.ListCap);
-                using var scope = NewDisposeScope();
-                optimizer.zero_grad();
-                var loss = Loss(batch);
-                var value = loss.item<float>();
-                step++;
-                if (!float.IsFinite(value))
-                    throw new TrainingDivergedException(
-                        $"the loss is {value} at epoch {epoch}, step {step}; lower the learning rate or raise --tau");
-                loss.backward();
-                optimizer.step();
-                lossSum += value;
-                steps++;
-                onStep?.Invoke(step, value);
+                if (bestEpoch > 0 && epoch - 1 - bestEpoch >= _config.Patience) break; // early stopping
+                Network.train();
+                Aggregator?.train();
+                double lossSum = 0;
+                long steps = 0;
+                // Consumed on this thread: libtorch's grad mode and TorchSharp's dispose scopes are thread-local,
+                // and an await foreach would resume tensor work on whatever pool thread finished the read.
+                foreach (var arrow in split("train").ToBlockingEnumerable(cancellationToken))
+                {
+                    using var batch = ListBatch.FromArrow(arrow, _features, _config.Tasks, _config.Buckets, _config.ListCap);
+                    using var scope = NewDisposeScope();
+                    optimizer.zero_grad();
+                    var loss = Loss(batch);
+                    var value = loss.item<float>();
+                    step++;
+                    if (!float.IsFinite(value))
+                        throw new TrainingDivergedException(
+                            $"the loss is {value} at epoch {epoch}, step {step}; lower the learning rate or raise --tau");
+                    loss.backward();
+                    optimizer.step();
+                    lossSum += value;
+                    steps++;
+                    onStep?.Invoke(step, value);
+                }
+                var valid = Evaluate(split("valid"), cancellationToken);
+                var auc = valid.Auc["purchase"];
+                var improved = !double.IsNaN(auc) && auc > bestAuc;
+                if (improved)
+                {
+                    bestAuc = auc;
+                    bestEpoch = epoch;
+                    if (best is not null) foreach (var t in best.Values) t.Dispose();
+                    using (no_grad()) best = State().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+                }
+                var report = new Epoch(epoch, steps == 0 ? double.NaN : lossSum / steps, steps, valid, improved);
+                curve.Add(report);
+                onEpoch?.Invoke(report);
+                if (onCheckpoint is not null)
+                {
+                    var state = new TrainingCheckpoint.Progress(ConfigJson(), epoch, step, bestAuc, bestEpoch, curve.ToList());
+                    onCheckpoint(new TrainingCheckpoint(epoch, stream => TrainingCheckpoint.Write(stream, state, this, optimizer, best)));
+                }
             }
-            var valid = Evaluate(split("valid"), cancellationToken);
-            var auc = valid.Auc["purchase"];
-            var improved = !double.IsNaN(auc) && auc > bestAuc;
-            if (improved)
-            {
-                bestAuc = auc;
-                bestEpoch = epoch;
-                if (best is not null) foreach (var t in best.Values) t.Dispose();
-                using (no_grad()) best = State().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-            }
-            var report = new Epoch(epoch, steps == 0 ? double.NaN : lossSum / steps, steps, valid, improved);
-            curve.Add(report);
-            onEpoch?.Invoke(report);
-            if (epoch - bestEpoch >= _config.Patience && bestEpoch > 0) break;
+            if (curve.Count == 0) throw new InvalidOperationException("no epoch was trained");
+            if (best is not null) Restore(best);
         }
-        if (best is not null)
+        finally
         {
-            Restore(best);
-            foreach (var t in best.Values) t.Dispose();
+            if (best is not null) foreach (var t in best.Values) t.Dispose();
         }
         return new Result(curve, bestEpoch, curve.FirstOrDefault(e => e.Number == bestEpoch)?.Valid ?? curve[^1].Valid);
     }
+
+    /// The config as a checkpoint records it: a checkpoint only resumes the training it came from.
+    private string ConfigJson() => System.Text.Json.JsonSerializer.Serialize(_config);
 
     /// Predictions and metrics for one split.
     public Task<SplitMetrics> EvaluateAsync(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default) =>
@@ -117,8 +136,6 @@ public sealed class Trainer : IDisposable
 
     private Predictions Predict(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken)
     {
-        Network.eval();
-        Aggregator?.eval();
         var tasks = _config.Tasks;
         var probabilities = tasks.Select(_ => new List<double>()).ToArray();
         var scores = new List<double>();
@@ -126,29 +143,50 @@ public sealed class Trainer : IDisposable
         var users = new List<long>();
         var items = new List<long>();
         var lists = new List<(int, int)>();
-        using var noGrad = no_grad();
-        foreach (var arrow in split.ToBlockingEnumerable(cancellationToken)) // on this thread: see FitAsync
+        foreach (var batch in ScoreBatches(split, cancellationToken))
         {
-            using var batch = ListBatch.FromArrow(arrow, _features, tasks, _config.Buckets, _config.ListCap);
-            using var scope = NewDisposeScope();
-            var p = Probabilities(batch);
-            var s = Score(p);
             var offset = scores.Count;
-            var pData = p.to_type(ScalarType.Float64).data<double>().ToArray();
-            for (var i = 0; i < batch.Rows; i++)
-                for (var t = 0; t < tasks.Count; t++)
-                    probabilities[t].Add(pData[i * tasks.Count + t]);
-            scores.AddRange(s.to_type(ScalarType.Float64).data<double>().ToArray());
-            stages.AddRange(batch.StageValues);
-            users.AddRange(batch.UserIds);
-            items.AddRange(batch.ItemIds);
+            for (var t = 0; t < tasks.Count; t++) probabilities[t].AddRange(batch.Probabilities[t]);
+            scores.AddRange(batch.Scores);
+            stages.AddRange(batch.Stages);
+            users.AddRange(batch.Users);
+            items.AddRange(batch.Items);
             lists.AddRange(batch.Lists.Select(l => (l.Start + offset, l.Length)));
         }
         var stageArray = stages.ToArray();
-        var thresholds = tasks.Select(t => t switch { "click" => 1, "cart" => 2, _ => 3 }).ToArray();
-        var labels = thresholds.Select(th => stageArray.Select(s => s >= th ? 1 : 0).ToArray()).ToList();
+        var labels = tasks.Select(t => ScoredBatch.Labels(stageArray, t)).ToList();
         return new Predictions(probabilities.Select(l => l.ToArray()).ToList(), scores.ToArray(), labels, stageArray,
             users.ToArray(), items.ToArray(), lists);
+    }
+
+    /// Scores batch by batch, for writers that stream (files, PostgreSQL COPY). Consume it on the calling
+    /// thread without awaiting between items: gradients are off (thread-local) until the enumeration ends.
+    public IEnumerable<ScoredBatch> ScoreBatches(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default)
+    {
+        Network.eval();
+        Aggregator?.eval();
+        var tasks = _config.Tasks;
+        using var noGrad = no_grad();
+        foreach (var arrow in split.ToBlockingEnumerable(cancellationToken)) // on this thread: see FitAsync
+        {
+            ScoredBatch scored;
+            using (var batch = ListBatch.FromArrow(arrow, _features, tasks, _config.Buckets, _config.ListCap))
+            using (NewDisposeScope())
+            {
+                var p = Probabilities(batch);
+                var s = Score(p);
+                var pData = p.to_type(ScalarType.Float64).data<double>().ToArray();
+                var perTask = new double[tasks.Count][];
+                for (var t = 0; t < tasks.Count; t++)
+                {
+                    perTask[t] = new double[batch.Rows];
+                    for (var i = 0; i < batch.Rows; i++) perTask[t][i] = pData[i * tasks.Count + t];
+                }
+                scored = new ScoredBatch(tasks, perTask, s.to_type(ScalarType.Float64).data<double>().ToArray(),
+                    batch.StageValues, batch.UserIds, batch.ItemIds, batch.Periods, batch.Lists);
+            }
+            yield return scored;
+        }
     }
 
     /// Probabilities [N, T] for every configured task; the single-task model fills the others from its one tower.

@@ -22,12 +22,13 @@ internal static class TrainCommand
         var epochs = new Option<int>("--epochs") { Description = "Epochs at most (early stopping on valid purchase AUC)", DefaultValueFactory = _ => d.Epochs };
         var batchLists = new Option<int>("--batch-lists") { Description = "Lists per batch", DefaultValueFactory = _ => d.BatchLists };
         var labels = new Option<string>("--labels") { Description = "Tasks in funnel order: click,cart,purchase or click,purchase", DefaultValueFactory = _ => string.Join(',', d.Tasks) };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out (written after every epoch); starts afresh when there is none" };
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives the same metrics", DefaultValueFactory = _ => d.Seed };
         var command = new Command("train",
             "Train MTLDS (or a baseline) on a feature build; writes weights, config.json, metrics.json and curve.csv.\n\n"
             + "Example:\n  mtlds train --data data/demo/features --model mtlds --aggregator linear --tau 1 --lambda 1 --out data/demo/model")
         {
-            data, outDir, model, aggregator, sort, tau, lambda, epochs, batchLists, labels, seed,
+            data, outDir, model, aggregator, sort, tau, lambda, epochs, batchLists, labels, seed, resume,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -50,6 +51,10 @@ internal static class TrainCommand
             {
                 var run = new TrainingRun(parse.GetValue(data)!, config)
                 {
+                    Resume = parse.GetValue(resume),
+                    OnResume = epoch => CliRunner.Out.MarkupLine(Markup.Escape(epoch == 0
+                        ? $"no checkpoint in {parse.GetValue(outDir)}; training starts at epoch 1"
+                        : $"resuming after epoch {epoch} from {Path.Combine(parse.GetValue(outDir)!, ModelDirectory.CheckpointFile)}")),
                     OnStep = (step, loss) => { if (step % 25 == 0) ctx.Status(Markup.Escape($"training: step {step}, loss {loss:F4}")); },
                     OnEpoch = e => CliRunner.Out.MarkupLine(Markup.Escape(FormattableString.Invariant(
                         $"epoch {e.Number}: train loss {e.TrainLoss:F4}, valid purchase AUC {e.Valid.Auc["purchase"]:F4}, NDCG@10 {e.Valid.Ndcg["10"]:F4}{(e.Best ? " (best)" : "")}"))),

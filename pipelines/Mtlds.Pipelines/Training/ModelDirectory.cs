@@ -6,8 +6,9 @@ using Mtlds.Model.Training;
 namespace Mtlds.Pipelines.Training;
 
 /// A trained model on disk: config.json (the resolved ModelConfig and the feature standardisation),
-/// network.bin and aggregator.bin (TorchSharp weights), metrics.json ({"valid": M, "test": M}) and curve.csv.
-/// Files appear by rename, never half-written.
+/// network.bin and aggregator.bin (TorchSharp weights), metrics.json ({"valid": M, "test": M}) and curve.csv;
+/// while training runs, checkpoint.bin holds the state after the last finished epoch (removed once the model
+/// is saved). Files appear by rename, never half-written.
 public static class ModelDirectory
 {
     public static readonly JsonSerializerOptions Json = new()
@@ -17,6 +18,8 @@ public static class ModelDirectory
         WriteIndented = true,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // an undefined AUC is NaN
     };
+
+    public const string CheckpointFile = "checkpoint.bin";
 
     public sealed record Config(ModelConfig Model, FeatureSpec Features, string DataManifestSqlHash);
 
@@ -50,6 +53,22 @@ public static class ModelDirectory
             using (var r = new BinaryReader(File.OpenRead(Path.Combine(dir, "aggregator.bin")))) trainer.Aggregator.load(r);
         return (trainer, config);
     }
+
+    /// Replaces the directory's checkpoint with this one, atomically.
+    public static void SaveCheckpoint(string dir, TrainingCheckpoint checkpoint)
+    {
+        Directory.CreateDirectory(dir);
+        Write(dir, CheckpointFile, checkpoint.WriteTo);
+    }
+
+    /// The checkpoint to resume from, or null when the directory has none.
+    public static Stream? OpenCheckpoint(string dir)
+    {
+        var path = Path.Combine(dir, CheckpointFile);
+        return File.Exists(path) ? File.OpenRead(path) : null;
+    }
+
+    public static void DeleteCheckpoint(string dir) => File.Delete(Path.Combine(dir, CheckpointFile));
 
     private static void Write(string dir, string name, Action<Stream> write)
     {

@@ -11,6 +11,10 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
 {
     public Action<Trainer.Epoch>? OnEpoch { get; init; }
     public Action<long, double>? OnStep { get; init; }
+    /// Continue from the checkpoint in the output directory, when there is one.
+    public bool Resume { get; init; }
+    /// Told the epoch a resumed training continues after (0: there was no checkpoint, training starts afresh).
+    public Action<int>? OnResume { get; init; }
 
     public static FeatureSpec FeatureSpecOf(ListBatchReader reader) => new(
         reader.Manifest.Features.Select(f => f.Name).ToList(),
@@ -32,13 +36,27 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
         var rows = TargetRows(reader, config.BatchLists);
         using var trainer = new Trainer(config, FeatureSpecOf(reader));
         IAsyncEnumerable<RecordBatch> Split(string s) => reader.ReadAsync(s, rows, cancellationToken);
-        var result = await trainer.FitAsync(Split, OnEpoch, OnStep, cancellationToken);
+        Trainer.Result result;
+        using (var checkpoint = Resume ? ModelDirectory.OpenCheckpoint(outDir) : null)
+        {
+            try
+            {
+                if (Resume) OnResume?.Invoke(checkpoint is null ? 0 : TrainingCheckpoint.PeekEpoch(checkpoint));
+                result = await trainer.FitAsync(Split, OnEpoch, OnStep, cancellationToken,
+                    onCheckpoint: c => ModelDirectory.SaveCheckpoint(outDir, c), resumeFrom: checkpoint);
+            }
+            catch (InvalidDataException e) when (checkpoint is not null)
+            {
+                throw new InputException($"{Path.Combine(outDir, ModelDirectory.CheckpointFile)}: {e.Message}");
+            }
+        }
         var metrics = new SortedDictionary<string, SplitMetrics>
         {
             ["valid"] = result.Valid,
             ["test"] = await trainer.EvaluateAsync(Split("test"), cancellationToken),
         };
         ModelDirectory.Save(outDir, trainer, new ModelDirectory.Config(config, FeatureSpecOf(reader), reader.Manifest.SqlHash), metrics, result.Curve);
+        ModelDirectory.DeleteCheckpoint(outDir);
         return metrics;
     }
 }
