@@ -8,6 +8,7 @@ internal static class CliRunner
 {
     public const int BadOption = 2;
     public const int BadInput = 3;
+    public const int DatabaseUnavailable = 4;
 
     public static int Run(Func<int> action)
     {
@@ -25,7 +26,15 @@ internal static class CliRunner
             Console.Error.WriteLine($"mtlds: error: {e.Message}");
             return BadInput;
         }
+        catch (Pipelines.Postgres.PostgresUnavailableException e)
+        {
+            Console.Error.WriteLine($"mtlds: error: {OneLine(e.Message)}");
+            return DatabaseUnavailable;
+        }
     }
+
+    /// Server messages can span lines; a scheduler's log wants one.
+    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     /// Spectre's console on stdout. Redirected (a scheduler's log), it gets a wide fixed width so that
     /// tables do not wrap at 80 columns.

@@ -10,4 +10,7 @@ public interface IScoreSink : IDisposable
 
     /// Publishes what was written; returns the rows published.
     long Complete();
+
+    /// Gives up: nothing is published, and a sink that registers runs marks this one failed.
+    void Fail(string reason);
 }

@@ -110,6 +110,8 @@ public sealed class ScoreFileSink : IScoreSink
         return _rows;
     }
 
+    public void Fail(string reason) { } // Dispose removes the temporary file
+
     public void Dispose()
     {
         _csv?.Dispose();

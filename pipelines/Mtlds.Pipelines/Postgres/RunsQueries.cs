@@ -1,0 +1,68 @@
+using Dapper;
+using Npgsql;
+
+namespace Mtlds.Pipelines.Postgres;
+
+/// Reads runs and their evaluation from the schema's tables and views. Values travel as parameters; the
+/// schema is the target's validated, quoted identifier.
+public sealed class RunsQueries(PostgresTarget target)
+{
+    public sealed record Run(string RunId, string Model, string Status, string? Split, long? Rows, DateTime StartedAt, DateTime? FinishedAt, string? Error);
+
+    /// One number of the SQL evaluation beside the trainer's own (null where the trainer has none).
+    public sealed record MetricRow(string Split, string Metric, string Label, double? Value, double? Trainer);
+
+    public sealed record CalibrationRow(string Split, int Decile, long Rows, double MeanPPurchase, double ObservedPurchaseRate, double MinScore, double MaxScore);
+
+    public IReadOnlyList<Run> Runs(int limit = 50)
+    {
+        using var conn = Open();
+        return conn.Query<Run>($"""
+            SELECT run_id AS RunId, model AS Model, status AS Status, split AS Split, rows AS Rows,
+                   started_at AS StartedAt, finished_at AS FinishedAt, error AS Error
+            FROM {target.QuotedSchema}.runs ORDER BY started_at DESC, run_id LIMIT @limit
+            """, new { limit }).ToList();
+    }
+
+    public IReadOnlyList<MetricRow> Evaluation(string runId)
+    {
+        Scoring.RunId.Validate(runId);
+        using var conn = Open();
+        var exists = conn.ExecuteScalar<bool>($"SELECT EXISTS (SELECT FROM {target.QuotedSchema}.runs WHERE run_id = @runId)", new { runId });
+        if (!exists) throw new ConfigurationException($"--run-id '{runId}': no such run in schema {target.Schema}; list them with mtlds runs");
+        return conn.Query<MetricRow>($"""
+            SELECT e.split AS Split, e.metric AS Metric, e.label AS Label, e.value AS Value, m.value AS Trainer
+            FROM {target.QuotedSchema}.evaluation e
+            LEFT JOIN {target.QuotedSchema}.metrics m USING (run_id, split, metric, label)
+            WHERE e.run_id = @runId
+            ORDER BY e.split, array_position(ARRAY['auc','gauc','ndcg','logloss'], e.metric),
+                     array_position(ARRAY['click','cart','purchase','5','10'], e.label)
+            """, new { runId }).ToList();
+    }
+
+    public IReadOnlyList<CalibrationRow> Calibration(string runId)
+    {
+        Scoring.RunId.Validate(runId);
+        using var conn = Open();
+        return conn.Query<CalibrationRow>($"""
+            SELECT split AS Split, decile AS Decile, rows AS Rows, mean_p_purchase AS MeanPPurchase,
+                   observed_purchase_rate AS ObservedPurchaseRate, min_score AS MinScore, max_score AS MaxScore
+            FROM {target.QuotedSchema}.calibration WHERE run_id = @runId ORDER BY split, decile
+            """, new { runId }).ToList();
+    }
+
+    private NpgsqlConnection Open()
+    {
+        var conn = target.Open();
+        try
+        {
+            new Migrator(target).Apply(conn); // an empty database answers with empty tables, not an error
+            return conn;
+        }
+        catch
+        {
+            conn.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Mtlds.Model.Training;
+using Mtlds.Pipelines.Scoring;
+using Npgsql;
+
+namespace Mtlds.Pipelines.Postgres;
+
+/// Rows/s of publishing scores to PostgreSQL (binary COPY into staging, then one publishing transaction) next
+/// to `psql \copy` of the same rows from a CSV file into the same table, measured in the same run. The rows
+/// are synthetic but shaped like real ones (three tasks); both runs are deleted afterwards.
+public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
+{
+    public sealed record Result(long Rows, double SinkSeconds, double PsqlSeconds, long CsvBytes)
+    {
+        public double SinkRowsPerSecond => Rows / SinkSeconds;
+        public double PsqlRowsPerSecond => Rows / PsqlSeconds;
+        /// psql's time over ours: ≥ 1 means at least as fast as psql \copy.
+        public double PsqlCopyRatio => PsqlSeconds / SinkSeconds;
+    }
+
+    public Result Run(long rows, Action<string>? log = null)
+    {
+        Directory.CreateDirectory(workDir);
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var (sinkRun, psqlRun) = ($"bench-sink-{suffix}", $"bench-psql-{suffix}");
+        var registration = new RunRegistration(sinkRun, "mtlds", "{}", "bench", null);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            using (var sink = new PostgresScoreSink(target, registration, "test"))
+            {
+                foreach (var batch in Batches(rows)) sink.Write(sinkRun, "test", batch);
+                sink.Complete();
+            }
+            var sinkSeconds = clock.Elapsed.TotalSeconds;
+            log?.Invoke($"score → PostgreSQL: {rows:N0} rows in {sinkSeconds:F2} s");
+
+            var csv = Path.Combine(workDir, $"scores-{suffix}.csv");
+            using (var file = new ScoreFileSink(csv, ScoreColumns.AllTasks))
+            {
+                foreach (var batch in Batches(rows)) file.Write(psqlRun, "test", batch);
+                file.Complete();
+            }
+            using (var sink = new PostgresScoreSink(target, registration with { RunId = psqlRun }, "test")) { } // registers the run (FK)
+            var psqlSeconds = Psql(csv);
+            var bytes = new FileInfo(csv).Length;
+            File.Delete(csv);
+            log?.Invoke($"psql \\copy: {rows:N0} rows ({bytes / 1e6:F0} MB CSV) in {psqlSeconds:F2} s");
+            return new Result(rows, sinkSeconds, psqlSeconds, bytes);
+        }
+        finally
+        {
+            using var conn = target.Open();
+            using var cmd = new NpgsqlCommand($"DELETE FROM {target.QuotedSchema}.runs WHERE run_id IN (@a, @b)", conn);
+            cmd.Parameters.AddWithValue("a", sinkRun);
+            cmd.Parameters.AddWithValue("b", psqlRun);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// Deterministic score rows, 65,536 per batch, lists of 20 items per (user, period).
+    private static IEnumerable<ScoredBatch> Batches(long rows)
+    {
+        var rng = new Random(1);
+        const int size = 65_536;
+        for (long done = 0; done < rows; done += size)
+        {
+            var n = (int)Math.Min(size, rows - done);
+            var users = new long[n];
+            var items = new long[n];
+            var periods = new long[n];
+            var stages = new int[n];
+            var p = new double[3][];
+            for (var t = 0; t < 3; t++) p[t] = new double[n];
+            var scores = new double[n];
+            for (var i = 0; i < n; i++)
+            {
+                var row = done + i;
+                users[i] = 1_000_000 + row / 20;
+                items[i] = 5_000_000 + row % 20;
+                periods[i] = 17_500;
+                stages[i] = rng.Next(10) switch { < 7 => 0, < 9 => 1, _ => rng.Next(2, 4) };
+                for (var t = 0; t < 3; t++) p[t][i] = rng.NextDouble() / (t + 1);
+                scores[i] = p[0][i] + p[1][i] + p[2][i];
+            }
+            yield return new ScoredBatch(ScoreColumns.AllTasks, p, scores, stages, users, items, periods, [(0, n)]);
+        }
+    }
+
+    private double Psql(string csv)
+    {
+        var b = new NpgsqlConnectionStringBuilder(target.ConnectionString);
+        var psi = new ProcessStartInfo("psql") { RedirectStandardError = true, RedirectStandardOutput = true };
+        // Connection details through libpq's environment: the password never appears in a process list.
+        psi.Environment["PGHOST"] = b.Host;
+        psi.Environment["PGPORT"] = b.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["PGUSER"] = b.Username;
+        psi.Environment["PGDATABASE"] = b.Database;
+        if (b.Password is not null) psi.Environment["PGPASSWORD"] = b.Password;
+        psi.ArgumentList.Add("-v");
+        psi.ArgumentList.Add("ON_ERROR_STOP=1");
+        psi.ArgumentList.Add("-qc");
+        var columns = string.Join(", ", ScoreColumns.For(ScoreColumns.AllTasks));
+        psi.ArgumentList.Add($"\\copy {target.QuotedSchema}.scores ({columns}) FROM '{csv.Replace("'", "''")}' WITH (FORMAT csv, HEADER true)");
+        var clock = Stopwatch.StartNew();
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (System.ComponentModel.Win32Exception e) { throw new ConfigurationException($"psql is not installed ({e.Message}); install postgresql-client"); }
+        using (p)
+        {
+            var err = p.StandardError.ReadToEndAsync();
+            p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new InvalidOperationException($"psql \\copy failed: {err.Result.Trim()}");
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+}
