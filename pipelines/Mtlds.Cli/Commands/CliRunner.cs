@@ -31,6 +31,12 @@ internal static class CliRunner
             Console.Error.WriteLine($"mtlds: error: {OneLine(e.Message)}");
             return DatabaseUnavailable;
         }
+        catch (Npgsql.NpgsqlException e)
+        {
+            // Server messages never carry the connection string; they can span lines.
+            Console.Error.WriteLine($"mtlds: error: PostgreSQL: {OneLine(e.Message)}");
+            return DatabaseUnavailable;
+        }
     }
 
     /// Server messages can span lines; a scheduler's log wants one.

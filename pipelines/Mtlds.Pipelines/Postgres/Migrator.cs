@@ -18,12 +18,13 @@ public sealed class Migrator(PostgresTarget target, string? directory = null)
     {
         var dir = directory ?? DefaultDirectory;
         if (!Directory.Exists(dir)) throw new ConfigurationException($"migration folder '{dir}' does not exist");
-        return Directory.GetFiles(dir, "*.sql").Order(StringComparer.Ordinal).Select(f =>
+        var migrations = Directory.GetFiles(dir, "*.sql").Order(StringComparer.Ordinal).Select(f =>
         {
             var text = File.ReadAllText(f);
             return new Migration(Path.GetFileNameWithoutExtension(f), text,
                 Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text))));
         }).ToList();
+        return migrations.Count > 0 ? migrations : throw new ConfigurationException($"migration folder '{dir}' holds no .sql file");
     }
 
     /// Applies what is missing; returns the versions applied now.

@@ -89,7 +89,9 @@ public sealed class PostgresScoreSink : IScoreSink
 
     public long Complete()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var copied = (long)_importer!.Complete();
+        Console.Error.WriteLine($"DEBUG copy complete {clock.Elapsed.TotalSeconds:F2}s");
         _importer.Dispose();
         _importer = null;
         if (copied != _rows) throw new InvalidOperationException($"COPY took {copied} rows of {_rows}");
@@ -108,6 +110,7 @@ public sealed class PostgresScoreSink : IScoreSink
         Execute($"UPDATE {s}.runs SET status = 'succeeded', finished_at = now(), rows = @rows, split = @split, error = NULL WHERE run_id = @run", tx,
             ("rows", _rows));
         tx.Commit();
+        Console.Error.WriteLine($"DEBUG publish {clock.Elapsed.TotalSeconds:F2}s");
         Execute("DROP TABLE IF EXISTS pg_temp.score_stage");
         _completed = true;
         return _rows;
@@ -148,7 +151,8 @@ public sealed class PostgresScoreSink : IScoreSink
 
     private int Execute(string sql, NpgsqlTransaction? tx = null, params (string Name, object Value)[] parameters)
     {
-        using var cmd = new NpgsqlCommand(sql, _conn, tx);
+        // No timeout: publishing millions of rows takes as long as it takes; a lost server still fails fast.
+        using var cmd = new NpgsqlCommand(sql, _conn, tx) { CommandTimeout = 0 };
         if (sql.Contains("@run", StringComparison.Ordinal)) cmd.Parameters.AddWithValue("run", _run.RunId);
         if (sql.Contains("@split", StringComparison.Ordinal)) cmd.Parameters.AddWithValue("split", _split);
         foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);

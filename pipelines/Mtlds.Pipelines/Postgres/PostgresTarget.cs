@@ -72,7 +72,8 @@ public sealed class PostgresTarget
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             conn.Dispose();
-            throw new PostgresUnavailableException($"PostgreSQL at {this} is not reachable ({e.Message}); start it (scripts/postgres-up.sh) or fix --pg / MTLDS_PG", e);
+            throw new PostgresUnavailableException(
+                $"could not connect to PostgreSQL at {this} ({e.Message}); check that it runs (scripts/postgres-up.sh) and what --pg or MTLDS_PG says", e);
         }
     }
 }

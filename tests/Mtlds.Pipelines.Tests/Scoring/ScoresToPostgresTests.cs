@@ -134,6 +134,7 @@ public sealed class ScoresToPostgresTests(PostgresFixture pg, TrainedModelFixtur
     [InlineData("--schema", "\"mtlds\"", "is not a valid name")]
     public void Injection_through_run_ids_and_schema_names_is_refused(string option, string value, string reason)
     {
+        using (var conn = pg.DataSource.OpenConnection()) new Migrator(new PostgresTarget(PostgresFixture.ServerConnectionString, pg.Schema)).Apply(conn);
         var args = Score("fine").ToList();
         args[args.IndexOf(option) + 1] = value;
         var r = MtldsProcess.Run(Env(), args.ToArray());
@@ -162,6 +163,20 @@ public sealed class ScoresToPostgresTests(PostgresFixture pg, TrainedModelFixtur
         {
             Directory.Delete(dir, true);
         }
+    }
+
+    [Theory]
+    [InlineData("Host=127.0.0.1;Port=1;Username=mtlds;Password=sekret-7f3a;Database=mtlds")]
+    [InlineData("Host=127.0.0.1;Username=mtlds;Password=sekret-7f3a;Database=no_such_database_x")]
+    [InlineData("Host=127.0.0.1;Username=mtlds;Password=sekret-7f3a;Database=mtlds;Bogus Key=1")]
+    public void A_server_that_refuses_gives_one_line_without_the_password(string connectionString)
+    {
+        var r = MtldsProcess.Run(new Dictionary<string, string> { [PostgresTarget.EnvironmentVariable] = connectionString }, Score("refused"));
+        output.WriteLine(r.Stderr);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.StartsWith("mtlds: error: ", r.Stderr);
+        Assert.DoesNotContain("sekret-7f3a", r.Stderr + r.Stdout);
     }
 
     [Fact]
