@@ -89,9 +89,7 @@ public sealed class PostgresScoreSink : IScoreSink
 
     public long Complete()
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         var copied = (long)_importer!.Complete();
-        Console.Error.WriteLine($"DEBUG copy complete {clock.Elapsed.TotalSeconds:F2}s");
         _importer.Dispose();
         _importer = null;
         if (copied != _rows) throw new InvalidOperationException($"COPY took {copied} rows of {_rows}");
@@ -110,7 +108,6 @@ public sealed class PostgresScoreSink : IScoreSink
         Execute($"UPDATE {s}.runs SET status = 'succeeded', finished_at = now(), rows = @rows, split = @split, error = NULL WHERE run_id = @run", tx,
             ("rows", _rows));
         tx.Commit();
-        Console.Error.WriteLine($"DEBUG publish {clock.Elapsed.TotalSeconds:F2}s");
         Execute("DROP TABLE IF EXISTS pg_temp.score_stage");
         _completed = true;
         return _rows;

@@ -85,6 +85,11 @@ public sealed class ScoresToPostgresTests(PostgresFixture pg, TrainedModelFixtur
         await using var conn = await pg.DataSource.OpenConnectionAsync();
         Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM scores WHERE run_id = 'together-a' AND split <> 'test'"));
         Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM scores WHERE run_id = 'together-b' AND split <> 'valid'"));
+
+        // Deleting a run deletes its scores (a statement trigger stands in for ON DELETE CASCADE).
+        await conn.ExecuteAsync("DELETE FROM runs WHERE run_id = 'again'");
+        Assert.Equal(0, Count("again"));
+        Assert.Equal(trained.Samples("test"), Count("together-a"));
     }
 
     [Fact]
