@@ -18,6 +18,9 @@ public static class Program
             ScoreCommand.Create(),
             EvaluateCommand.Create(),
             RunsCommand.Create(),
+            RunCommand.Create(),
+            ConfigCommand.Create(),
+            ExperimentCommand.Create(),
             BenchCommand.Create(),
         };
         return root.Parse(args).Invoke();

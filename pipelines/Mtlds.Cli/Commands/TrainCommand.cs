@@ -22,13 +22,15 @@ internal static class TrainCommand
         var epochs = new Option<int>("--epochs") { Description = "Epochs at most (early stopping on valid purchase AUC)", DefaultValueFactory = _ => d.Epochs };
         var batchLists = new Option<int>("--batch-lists") { Description = "Lists per batch", DefaultValueFactory = _ => d.BatchLists };
         var labels = new Option<string>("--labels") { Description = "Tasks in funnel order: click,cart,purchase or click,purchase", DefaultValueFactory = _ => string.Join(',', d.Tasks) };
+        var buckets = new Option<int>("--buckets") { Description = "Hash buckets per id embedding (user, item, category)", DefaultValueFactory = _ => d.Buckets };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Adam's learning rate", DefaultValueFactory = _ => d.LearningRate };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out (written after every epoch); starts afresh when there is none" };
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives the same metrics", DefaultValueFactory = _ => d.Seed };
         var command = new Command("train",
             "Train MTLDS (or a baseline) on a feature build; writes weights, config.json, metrics.json and curve.csv.\n\n"
             + "Example:\n  mtlds train --data data/demo/features --model mtlds --aggregator linear --tau 1 --lambda 1 --out data/demo/model")
         {
-            data, outDir, model, aggregator, sort, tau, lambda, epochs, batchLists, labels, seed, resume,
+            data, outDir, model, aggregator, sort, tau, lambda, epochs, batchLists, labels, seed, buckets, learningRate, resume,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -43,6 +45,8 @@ internal static class TrainCommand
                 BatchLists = parse.GetValue(batchLists),
                 Tasks = parse.GetValue(labels)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
                 Seed = parse.GetValue(seed),
+                Buckets = parse.GetValue(buckets),
+                LearningRate = parse.GetValue(learningRate),
             };
             if (!Model.Modules.Aggregators.Aggregator.Kinds.Contains(config.Aggregator))
                 throw new Pipelines.ConfigurationException($"--aggregator '{config.Aggregator}' is not one of {string.Join(", ", Model.Modules.Aggregators.Aggregator.Kinds)}");

@@ -68,7 +68,10 @@ public static class ModelDirectory
         return File.Exists(path) ? File.OpenRead(path) : null;
     }
 
-    public static void DeleteCheckpoint(string dir) => File.Delete(Path.Combine(dir, CheckpointFile));
+    public static void DeleteCheckpoint(string dir)
+    {
+        if (Directory.Exists(dir)) File.Delete(Path.Combine(dir, CheckpointFile));
+    }
 
     private static void Write(string dir, string name, Action<Stream> write)
     {

@@ -11,6 +11,8 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
 {
     public Action<Trainer.Epoch>? OnEpoch { get; init; }
     public Action<long, double>? OnStep { get; init; }
+    /// Share of training lists whose behaviour order is violated (OrderNoise); 0 trains on the data as it is.
+    public double OrderNoise { get; init; }
     /// Continue from the checkpoint in the output directory, when there is one.
     public bool Resume { get; init; }
     /// Told the epoch a resumed training continues after (0: there was no checkpoint, training starts afresh).
@@ -35,7 +37,9 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
         var reader = new ListBatchReader(dataDir);
         var rows = TargetRows(reader, config.BatchLists);
         using var trainer = new Trainer(config, FeatureSpecOf(reader));
-        IAsyncEnumerable<RecordBatch> Split(string s) => reader.ReadAsync(s, rows, cancellationToken);
+        IAsyncEnumerable<RecordBatch> Split(string s) => s == "train" && OrderNoise > 0
+            ? Training.OrderNoise.Apply(reader.ReadAsync(s, rows, cancellationToken), OrderNoise, config.Seed)
+            : reader.ReadAsync(s, rows, cancellationToken);
         Trainer.Result result;
         using (var checkpoint = Resume ? ModelDirectory.OpenCheckpoint(outDir) : null)
         {

@@ -18,7 +18,7 @@ public sealed class CheckpointTests(GeneratedDatasetFixture data, ITestOutputHel
     private readonly string _dir = TestData.TempDir("checkpoint");
 
     private string[] Train(string outDir, params string[] extra) =>
-        ["train", "--data", data.Features, "--epochs", "3", "--batch-lists", "64", "--seed", "7", "--out", outDir, .. extra];
+        ["train", "--data", data.Features, "--epochs", "3", "--batch-lists", "64", "--buckets", "20000", "--seed", "7", "--out", outDir, .. extra];
 
     [Fact]
     public void A_training_killed_mid_epoch_resumes_from_its_checkpoint_to_the_metrics_of_an_uninterrupted_run()
@@ -85,7 +85,7 @@ public sealed class CheckpointTests(GeneratedDatasetFixture data, ITestOutputHel
     public void A_saved_model_scores_in_a_fresh_process_to_the_numbers_in_its_metrics_json()
     {
         var model = Path.Combine(_dir, "model");
-        var train = MtldsProcess.Run(["train", "--data", data.Features, "--epochs", "1", "--labels", "click,purchase", "--out", model]);
+        var train = MtldsProcess.Run(["train", "--data", data.Features, "--epochs", "1", "--buckets", "20000", "--labels", "click,purchase", "--out", model]);
         Assert.True(train.ExitCode == 0, train.Stderr);
         var scores = Path.Combine(_dir, "scores.csv");
         var score = MtldsProcess.Run("score", "--model", model, "--data", data.Features, "--split", "test", "--run-id", "fresh-1", "--out", scores);

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Mtlds.Model.Metrics;
+using Mtlds.Pipelines.Features;
+using Mtlds.Pipelines.Generation;
+using Mtlds.Pipelines.Runs;
+using Mtlds.Pipelines.Training;
+
+namespace Mtlds.Pipelines.Experiments;
+
+/// Trains every cell of a grid on one feature build and writes results.csv and the report. Resumable: the
+/// feature build and every finished cell are kept (OUT/features, OUT/cells/ID) and skipped on a rerun with the
+/// same config; an interrupted cell resumes from its checkpoint.
+public sealed class ExperimentRun(ExperimentGrid grid, string outDir)
+{
+    public sealed record CellResult(ExperimentGrid.Cell Cell, SplitMetrics Test, IReadOnlyList<(int Epoch, double ValidAuc)> Curve, double Seconds, bool Skipped);
+
+    public Action<string>? OnProgress { get; init; }
+    public Action<CellResult, int, int>? OnCell { get; init; }
+
+    public IReadOnlyList<CellResult> Run(CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(outDir);
+        var state = RunState.Load(outDir);
+        string? events = null;
+        if (grid.Generate is { } generate)
+        {
+            events = Path.Combine(outDir, "events.csv");
+            var generateFingerprint = Hash(JsonSerializer.Serialize(generate));
+            if (!state.IsDone("generate", generateFingerprint) || !File.Exists(events))
+            {
+                OnProgress?.Invoke($"generating a log ({generate.Users:N0} users, {generate.Periods} periods)");
+                new SyntheticLogGenerator(generate).Write(events);
+                state.Mark(outDir, "generate", generateFingerprint);
+            }
+        }
+        var cells = grid.Cells();
+        var first = grid.ConfigFor(cells[0], events);
+        var features = Path.Combine(outDir, "features");
+        var featuresFingerprint = Hash(PipelineConfigFile.Write(new PipelineConfig { Features = first.Features }), SqlScript.Load().Hash(),
+            File.Exists(first.Features.Events) ? new FileInfo(first.Features.Events).Length.ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
+        if (!state.IsDone("features", featuresFingerprint) || !File.Exists(Path.Combine(features, "manifest.json")))
+        {
+            OnProgress?.Invoke("building features");
+            new FeatureBuilder().Build(first.Features.ToOptions(features));
+            state.Mark(outDir, "features", featuresFingerprint);
+        }
+
+        var results = new List<CellResult>();
+        foreach (var (cell, i) in cells.Select((c, i) => (c, i)))
+        {
+            var config = grid.ConfigFor(cell, events);
+            var dir = Path.Combine(outDir, "cells", cell.Id);
+            var fingerprint = Hash(PipelineConfigFile.Write(new PipelineConfig { Train = config.Train }), featuresFingerprint);
+            var clock = Stopwatch.StartNew();
+            var skipped = state.IsDone("cell " + cell.Id, fingerprint) && File.Exists(Path.Combine(dir, "metrics.json"));
+            if (!skipped)
+            {
+                var resume = state.Done.GetValueOrDefault("cell started " + cell.Id) == fingerprint;
+                if (!resume) ModelDirectory.DeleteCheckpoint(dir);
+                state.Mark(outDir, "cell started " + cell.Id, fingerprint);
+                OnProgress?.Invoke($"training {i + 1}/{cells.Count}: {cell.Group(cell.Values.Keys)}, seed {cell.Seed}");
+                new TrainingRun(features, config.Train.ToModelConfig()) { OrderNoise = config.Train.OrderNoise, Resume = resume }
+                    .RunAsync(dir, cancellationToken).GetAwaiter().GetResult();
+                state.Mark(outDir, "cell " + cell.Id, fingerprint);
+            }
+            var result = new CellResult(cell, ReadTest(dir), ReadCurve(dir), clock.Elapsed.TotalSeconds, skipped);
+            results.Add(result);
+            OnCell?.Invoke(result, i + 1, cells.Count);
+        }
+        ExperimentReport.Write(grid, results, outDir);
+        return results;
+    }
+
+    private static SplitMetrics ReadTest(string dir)
+    {
+        var all = JsonSerializer.Deserialize<Dictionary<string, SplitMetrics>>(File.ReadAllText(Path.Combine(dir, "metrics.json")), ModelDirectory.Json)!;
+        return all["test"];
+    }
+
+    private static List<(int, double)> ReadCurve(string dir) =>
+        File.ReadAllLines(Path.Combine(dir, "curve.csv")).Skip(1).Select(l => l.Split(','))
+            .Select(f => (int.Parse(f[0], System.Globalization.CultureInfo.InvariantCulture), double.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+
+    private static string Hash(params string[] parts) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n\u0000", parts))));
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Mtlds.Model.Training;
+using Mtlds.Pipelines.Features;
+using Mtlds.Pipelines.Ingestion;
+using Mtlds.Pipelines.Postgres;
+using Mtlds.Pipelines.Scoring;
+using Mtlds.Pipelines.Training;
+
+namespace Mtlds.Pipelines.Runs;
+
+/// features → train → score → evaluate in one output folder, step by step: a step whose inputs and config
+/// are unchanged since it last finished is skipped (and says so); an interrupted training resumes from its
+/// checkpoint. Scores go to PostgreSQL when a target is given, to OUT/scores-SPLIT.parquet otherwise.
+public sealed class PipelineRun(PipelineConfig config, string outDir, PostgresTarget? pg)
+{
+    public sealed record Step(string Name, bool Skipped, TimeSpan Elapsed, string Detail);
+
+    public sealed record Result(IReadOnlyList<Step> Steps, string RunId, IReadOnlyList<RunsQueries.MetricRow> Evaluation, string Destination);
+
+    public Action<Step>? OnStep { get; init; }
+    public Action<string>? OnProgress { get; init; }
+    public Action<Trainer.Epoch>? OnEpoch { get; init; }
+
+    public string FeaturesDir => Path.Combine(outDir, "features");
+    public string ModelDir => Path.Combine(outDir, "model");
+    public string ScoreFile => Path.Combine(outDir, $"scores-{config.Score.Split}.parquet");
+
+    public Result Run(CancellationToken cancellationToken = default)
+    {
+        config.Validate();
+        Directory.CreateDirectory(outDir);
+        var state = RunState.Load(outDir);
+        var steps = new List<Step>();
+        void Report(Step s) { steps.Add(s); OnStep?.Invoke(s); }
+
+        // features
+        var featuresFingerprint = Fingerprint("features", PipelineConfigFile.Write(new PipelineConfig { Features = config.Features }),
+            EventsFingerprint(config.Features.Events), SqlScript.Load().Hash());
+        var manifestPath = Path.Combine(FeaturesDir, "manifest.json");
+        if (state.IsDone("features", featuresFingerprint) && File.Exists(manifestPath))
+        {
+            Report(new Step("features", true, TimeSpan.Zero, "inputs and config unchanged"));
+        }
+        else
+        {
+            var clock = Stopwatch.StartNew();
+            var manifest = new FeatureBuilder { OnStep = OnProgress }.Build(config.Features.ToOptions(FeaturesDir));
+            state.Mark(outDir, "features", featuresFingerprint);
+            Report(new Step("features", false, clock.Elapsed,
+                $"{manifest.RowsRead:N0} rows read, {manifest.RowsRejected:N0} rejected; {manifest.Splits.Values.Sum(s => s.Samples):N0} samples"));
+        }
+
+        // train
+        var modelConfig = config.Train.ToModelConfig();
+        var trainFingerprint = Fingerprint("train", PipelineConfigFile.Write(new PipelineConfig { Train = config.Train }),
+            Sha256(File.ReadAllBytes(manifestPath)));
+        if (state.IsDone("train", trainFingerprint) && File.Exists(Path.Combine(ModelDir, "metrics.json")))
+        {
+            Report(new Step("train", true, TimeSpan.Zero, "features and config unchanged"));
+        }
+        else
+        {
+            // A checkpoint continues only the training it came from: the one this fingerprint names.
+            var resume = Done(state, "train.started") == trainFingerprint;
+            if (!resume) ModelDirectory.DeleteCheckpoint(ModelDir);
+            state.Mark(outDir, "train.started", trainFingerprint);
+            var clock = Stopwatch.StartNew();
+            var resumedAfter = 0;
+            var metrics = new TrainingRun(FeaturesDir, modelConfig)
+            {
+                OrderNoise = config.Train.OrderNoise,
+                Resume = resume,
+                OnResume = epoch => resumedAfter = epoch,
+                OnEpoch = OnEpoch,
+            }.RunAsync(ModelDir, cancellationToken).GetAwaiter().GetResult();
+            state.Mark(outDir, "train", trainFingerprint);
+            Report(new Step("train", false, clock.Elapsed,
+                (resumedAfter > 0 ? $"resumed after epoch {resumedAfter}; " : "")
+                + FormattableString.Invariant($"{modelConfig.Model}: valid purchase AUC {metrics["valid"].Auc["purchase"]:F4}, test {metrics["test"].Auc["purchase"]:F4}")));
+        }
+
+        // score
+        var destination = pg?.ToString() ?? ScoreFile;
+        var scoreFingerprint = Fingerprint("score", PipelineConfigFile.Write(new PipelineConfig { Score = config.Score }), trainFingerprint, destination);
+        // The same inputs give the same run id: a rerun replaces its own rows instead of adding a run.
+        var runId = config.Score.RunId ?? $"{Label(outDir)}-{scoreFingerprint[..12]}";
+        if (state.IsDone("score", scoreFingerprint) && (pg is not null || File.Exists(ScoreFile)))
+        {
+            Report(new Step("score", true, TimeSpan.Zero, $"model and config unchanged; run {runId}"));
+        }
+        else
+        {
+            var outcome = new ScoringRun(ModelDir, FeaturesDir, config.Score.Split).Run(runId, run => pg is null
+                ? new ScoreFileSink(ScoreFile, run.Model.Model.Tasks)
+                : new PostgresScoreSink(pg, run.Registration, run.Split), cancellationToken);
+            state.Mark(outDir, "score", scoreFingerprint);
+            Report(new Step("score", false, outcome.Elapsed, $"{outcome.Rows:N0} {outcome.Split} rows as run {runId} into {destination}"));
+        }
+
+        // evaluate: cheap, always
+        var evalClock = Stopwatch.StartNew();
+        var evaluation = pg is null ? ScoreFileEvaluation.Compute(ScoreFile) : new RunsQueries(pg).Evaluation(runId);
+        Report(new Step("evaluate", false, evalClock.Elapsed, pg is null ? $"from {ScoreFile}" : $"SQL views of schema {pg.Schema}"));
+        return new Result(steps, runId, evaluation, destination);
+    }
+
+    private static string? Done(RunState state, string key) => state.Done.GetValueOrDefault(key);
+
+    /// The output folder's name as a run id prefix (only the characters a run id allows).
+    private static string Label(string dir)
+    {
+        var name = new string(new DirectoryInfo(dir).Name.Where(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-').Take(60).ToArray());
+        return name.Length == 0 || !char.IsAsciiLetterOrDigit(name[0]) ? "run" + name : name;
+    }
+
+    /// Paths, sizes and modification times of the event files: a changed log changes the fingerprint
+    /// without reading gigabytes.
+    private static string EventsFingerprint(string events)
+    {
+        var files = InputFiles.Resolve(events);
+        return string.Join('\n', files.Select(f =>
+        {
+            var info = new FileInfo(f);
+            return $"{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}";
+        }));
+    }
+
+    private static string Fingerprint(params string[] parts) => Sha256(Encoding.UTF8.GetBytes(string.Join("\n\u0000", parts)));
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+}

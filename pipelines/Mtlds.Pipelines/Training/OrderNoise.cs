@@ -1,0 +1,45 @@
+using Apache.Arrow;
+
+namespace Mtlds.Pipelines.Training;
+
+/// Violates the behaviour order of a share of the training lists: in each chosen list the stages are permuted
+/// among its rows, so that the list's click → cart → purchase order no longer follows the features. Which
+/// lists, and how, depends only on (user, period) and the seed. Used by the robustness experiment.
+public static class OrderNoise
+{
+    public static async IAsyncEnumerable<RecordBatch> Apply(IAsyncEnumerable<RecordBatch> batches, double rate, int seed)
+    {
+        await foreach (var b in batches)
+            yield return rate <= 0 ? b : Permute(b, rate, seed);
+    }
+
+    private static RecordBatch Permute(RecordBatch b, double rate, int seed)
+    {
+        var user = (Int64Array)b.Column("user_id");
+        var period = (Int64Array)b.Column("period");
+        var index = b.Schema.GetFieldIndex("stage");
+        var stage = (Int32Array)b.Column(index);
+        var values = new int[b.Length];
+        for (var i = 0; i < b.Length; i++) values[i] = stage.GetValue(i) ?? 0;
+        for (var start = 0; start < b.Length;)
+        {
+            var end = start + 1;
+            while (end < b.Length && user.GetValue(end) == user.GetValue(start) && period.GetValue(end) == period.GetValue(start)) end++;
+            var rng = new Random(Mix(seed, user.GetValue(start) ?? 0, period.GetValue(start) ?? 0));
+            if (rng.NextDouble() < rate) rng.Shuffle(values.AsSpan(start, end - start));
+            start = end;
+        }
+        var permuted = new Int32Array.Builder().AppendRange(values).Build();
+        var columns = Enumerable.Range(0, b.ColumnCount).Select(c => c == index ? (IArrowArray)permuted : b.Column(c)).ToList();
+        return new RecordBatch(b.Schema, columns, b.Length);
+    }
+
+    /// SplitMix64 over the list's key: stable across processes (HashCode is salted per process).
+    private static int Mix(int seed, long user, long period)
+    {
+        var z = (ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)user * 0xBF58476D1CE4E5B9UL ^ (ulong)period * 0x94D049BB133111EBUL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
+    }
+}
