@@ -10,7 +10,7 @@ public static class Program
         var root = new RootCommand(
             "mtlds: raw e-commerce event logs → click/cart/purchase label sequences and point-in-time features → "
             + "MTLDS (multi-task learning with differentiable sorting) → scores in files or PostgreSQL.\n\n"
-            + "Exit codes: 0 success, 1 unexpected failure, 2 bad option or config, 3 bad input, 4 PostgreSQL unreachable or failed mid-run.")
+            + "Exit codes: 0 success, 1 unexpected failure, 2 bad option or config, 3 bad input, 4 PostgreSQL unreachable or failed mid-run, 5 output could not be written (disk full).")
         {
             FeaturesCommand.Create(),
             GenerateCommand.Create(),

@@ -9,12 +9,19 @@ internal static class CliRunner
     public const int BadOption = 2;
     public const int BadInput = 3;
     public const int DatabaseUnavailable = 4;
+    public const int OutputFailed = 5;
 
     public static int Run(Func<int> action)
     {
         try
         {
             return action();
+        }
+        catch (Exception e) when (DiskFull(e) is { } cause)
+        {
+            // Every output is written under a temporary name first, so nothing half-written remains.
+            Console.Error.WriteLine($"mtlds: error: could not write the output, the disk is full ({OneLine(cause)}); free space or write elsewhere");
+            return OutputFailed;
         }
         catch (ConfigurationException e)
         {
@@ -37,6 +44,14 @@ internal static class CliRunner
             Console.Error.WriteLine($"mtlds: error: PostgreSQL: {OneLine(e.Message)}");
             return DatabaseUnavailable;
         }
+    }
+
+    /// ENOSPC anywhere in the chain (an IOException, or DuckDB's own error wrapped by a step): its message.
+    private static string? DiskFull(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is IOException { HResult: 28 } || e.Message.Contains("No space left on device", StringComparison.Ordinal)) return e.Message;
+        return null;
     }
 
     /// Server messages can span lines; a scheduler's log wants one.

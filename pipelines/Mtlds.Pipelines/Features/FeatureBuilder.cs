@@ -110,7 +110,10 @@ public sealed class FeatureBuilder
             };
             File.WriteAllText(Path.Combine(staging, "manifest.json"), JsonSerializer.Serialize(manifest, Manifest.Json) + "\n");
 
-            // Publish: data files first, the manifest last, each by rename (atomic on one file system).
+            // Publish: the old manifest goes first, then the data files, the new manifest last, each by rename
+            // (atomic on one file system). Killed half-way, the folder has no manifest, and readers refuse it
+            // rather than pair an old manifest with new data.
+            File.Delete(Path.Combine(outDir, "manifest.json"));
             foreach (var name in splits.Values.Select(s => s.File).Append("rejects.csv").Append("manifest.json"))
                 File.Move(Path.Combine(staging, name), Path.Combine(outDir, name), overwrite: true);
             return manifest;

@@ -38,9 +38,20 @@ public sealed record Manifest
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    public static Manifest Read(string path) =>
-        JsonSerializer.Deserialize<Manifest>(File.ReadAllText(path), Json)
-        ?? throw new InputException($"{path}: not a manifest");
+    public static Manifest Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new InputException(
+                $"{Path.GetDirectoryName(path)}: not a feature build (no manifest.json; a build that was interrupted leaves none); build it with mtlds features");
+        try
+        {
+            return JsonSerializer.Deserialize<Manifest>(File.ReadAllText(path), Json) ?? throw new InputException($"{path}: not a manifest");
+        }
+        catch (JsonException e)
+        {
+            throw new InputException($"{path}: not a readable manifest ({e.Message})", e);
+        }
+    }
 }
 
 /// One split's file and counts; positives per label.

@@ -29,23 +29,33 @@ public sealed class PostgresScoreSink : IScoreSink
         _target = target;
         _run = run;
         _split = split;
-        _conn = target.Open();
-        try
+        // Opening, migrating, registering and starting the COPY repeat from scratch on a transient error.
+        (_conn, _importer) = TransientRetry.Run(target, $"run {run.RunId}", () =>
         {
-            new Migrator(target).Apply(_conn);
-            Register();
-            Execute("DROP TABLE IF EXISTS pg_temp.score_stage");
-            Execute($"CREATE TEMP TABLE score_stage (LIKE {target.QuotedSchema}.scores)");
-            _importer = _conn.BeginBinaryImport($"COPY pg_temp.score_stage ({string.Join(", ", Columns)}) FROM STDIN (FORMAT BINARY)");
-        }
-        catch
-        {
-            _conn.Dispose();
-            throw;
-        }
+            var conn = target.OpenOnce();
+            try
+            {
+                new Migrator(target).Apply(conn);
+                Register(conn);
+                Execute(conn, "DROP TABLE IF EXISTS pg_temp.score_stage");
+                Execute(conn, $"CREATE TEMP TABLE score_stage (LIKE {target.QuotedSchema}.scores)");
+                return (conn, conn.BeginBinaryImport($"COPY pg_temp.score_stage ({string.Join(", ", Columns)}) FROM STDIN (FORMAT BINARY)"));
+            }
+            catch
+            {
+                conn.Dispose();
+                throw;
+            }
+        });
     }
 
-    private void Register()
+    private static void Execute(NpgsqlConnection conn, string sql)
+    {
+        using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.ExecuteNonQuery();
+    }
+
+    private void Register(NpgsqlConnection conn)
     {
         using var cmd = new NpgsqlCommand($"""
             INSERT INTO {_target.QuotedSchema}.runs (run_id, model, config, data_manifest_hash, split, status, started_at, metrics)
@@ -53,7 +63,7 @@ public sealed class PostgresScoreSink : IScoreSink
             ON CONFLICT (run_id) DO UPDATE SET model = EXCLUDED.model, config = EXCLUDED.config,
                 data_manifest_hash = EXCLUDED.data_manifest_hash, split = EXCLUDED.split, status = 'running',
                 started_at = now(), finished_at = NULL, rows = NULL, error = NULL, metrics = EXCLUDED.metrics
-            """, _conn);
+            """, conn);
         cmd.Parameters.AddWithValue("run_id", _run.RunId);
         cmd.Parameters.AddWithValue("model", _run.Model);
         cmd.Parameters.AddWithValue("config", _run.ConfigJson);

@@ -61,7 +61,11 @@ public sealed class PostgresTarget
         }
     }
 
-    public NpgsqlConnection Open()
+    /// An open connection, retried on transient errors (TransientRetry).
+    public NpgsqlConnection Open() => TransientRetry.Run(this, "connecting", OpenOnce);
+
+    /// One attempt: a refusal that is not transient (a wrong password) fails at once with the reason.
+    internal NpgsqlConnection OpenOnce()
     {
         var conn = new NpgsqlConnection(ConnectionString);
         try
@@ -69,11 +73,16 @@ public sealed class PostgresTarget
             conn.Open();
             return conn;
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is NpgsqlException { IsTransient: false })
         {
             conn.Dispose();
             throw new PostgresUnavailableException(
-                $"could not connect to PostgreSQL at {this} ({e.Message}); check that it runs (scripts/postgres-up.sh) and what --pg or MTLDS_PG says", e);
+                $"could not connect to PostgreSQL at {this} ({e.Message}); check what --pg or MTLDS_PG says", e);
+        }
+        catch
+        {
+            conn.Dispose();
+            throw;
         }
     }
 }
