@@ -74,9 +74,16 @@ public sealed class Trainer : IDisposable
                     using var batch = ListBatch.FromArrow(arrow, _features, _config.Tasks, _config.Buckets, _config.ListCap);
                     using var scope = NewDisposeScope();
                     optimizer.zero_grad();
-                    var loss = Loss(batch);
-                    var value = loss.item<float>();
                     step++;
+                    Tensor loss;
+                    // binary_cross_entropy refuses NaN probabilities in native code before the loss can be NaN.
+                    try { loss = Loss(batch); }
+                    catch (System.Runtime.InteropServices.ExternalException e) when (e.Message.Contains("between 0 and 1", StringComparison.Ordinal))
+                    {
+                        throw new TrainingDivergedException(
+                            $"the predicted probabilities are NaN at epoch {epoch}, step {step} (a NaN feature or exploding weights); check the features, lower the learning rate or raise --tau", e);
+                    }
+                    var value = loss.item<float>();
                     if (!float.IsFinite(value))
                         throw new TrainingDivergedException(
                             $"the loss is {value} at epoch {epoch}, step {step}; lower the learning rate or raise --tau");

@@ -128,5 +128,30 @@ public sealed class CheckpointTests(GeneratedDatasetFixture data, ITestOutputHel
         Assert.Equal(trainer.State().Count, second[0] - first[^1]);
     }
 
+    [Fact]
+    public async Task A_NaN_loss_stops_training_naming_the_epoch_and_step()
+    {
+        var reader = new ListBatchReader(data.Features);
+        var spec = TrainingRun.FeatureSpecOf(reader);
+        using var trainer = new Trainer(new ModelConfig { Epochs = 1, BatchLists = 32, Buckets = 5_000 }, spec);
+        var e = await Assert.ThrowsAsync<TrainingDivergedException>(() => trainer.FitAsync(s =>
+            s == "train" ? PoisonThirdBatch(reader.ReadAsync(s, 2_000), spec.Names[0]) : reader.ReadAsync(s, 2_000)));
+        Assert.Contains("at epoch 1, step 3", e.Message);
+        Assert.Contains("NaN", e.Message);
+    }
+
+    /// The third batch with one feature column all NaN (an upstream defect the trainer must not train through).
+    private static async IAsyncEnumerable<Apache.Arrow.RecordBatch> PoisonThirdBatch(IAsyncEnumerable<Apache.Arrow.RecordBatch> batches, string column)
+    {
+        var n = 0;
+        await foreach (var b in batches)
+        {
+            if (++n != 3) { yield return b; continue; }
+            var index = b.Schema.GetFieldIndex(column);
+            var nan = new Apache.Arrow.FloatArray.Builder().AppendRange(Enumerable.Repeat(float.NaN, b.Length)).Build();
+            yield return new Apache.Arrow.RecordBatch(b.Schema, Enumerable.Range(0, b.ColumnCount).Select(c => c == index ? (Apache.Arrow.IArrowArray)nan : b.Column(c)), b.Length);
+        }
+    }
+
     public void Dispose() => Directory.Delete(_dir, true);
 }
