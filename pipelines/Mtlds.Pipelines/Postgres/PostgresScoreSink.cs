@@ -139,7 +139,10 @@ public sealed class PostgresScoreSink : IScoreSink
     /// Marks the run failed, on a new connection: the sink's own may be the thing that broke.
     public void Fail(string reason)
     {
-        _importer?.Dispose(); // cancels the COPY; the staging table goes with the session
+        // Cancels the COPY (the staging table goes with the session); on a dead connection that throws too,
+        // and the original failure is the one to report.
+        try { _importer?.Dispose(); }
+        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException) { }
         _importer = null;
         try
         {

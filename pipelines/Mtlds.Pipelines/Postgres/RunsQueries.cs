@@ -24,6 +24,13 @@ public sealed class RunsQueries(PostgresTarget target)
             """, new { limit }).ToList();
     }
 
+    /// The run's status (running, succeeded, failed), or null when there is no such run.
+    public string? Status(string runId)
+    {
+        using var conn = Open();
+        return conn.ExecuteScalar<string?>($"SELECT status FROM {target.QuotedSchema}.runs WHERE run_id = @runId", new { runId });
+    }
+
     public IReadOnlyList<MetricRow> Evaluation(string runId)
     {
         Scoring.RunId.Validate(runId);

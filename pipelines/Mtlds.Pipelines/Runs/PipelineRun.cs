@@ -86,7 +86,8 @@ public sealed class PipelineRun(PipelineConfig config, string outDir, PostgresTa
         var scoreFingerprint = Fingerprint("score", PipelineConfigFile.Write(new PipelineConfig { Score = config.Score }), trainFingerprint, destination);
         // The same inputs give the same run id: a rerun replaces its own rows instead of adding a run.
         var runId = config.Score.RunId ?? $"{Label(outDir)}-{scoreFingerprint[..12]}";
-        if (state.IsDone("score", scoreFingerprint) && (pg is not null || File.Exists(ScoreFile)))
+        // Skipped only while its output is still there: the file, or the run's published rows.
+        if (state.IsDone("score", scoreFingerprint) && (pg is null ? File.Exists(ScoreFile) : new RunsQueries(pg).Status(runId) == "succeeded"))
         {
             Report(new Step("score", true, TimeSpan.Zero, $"model and config unchanged; run {runId}"));
         }
