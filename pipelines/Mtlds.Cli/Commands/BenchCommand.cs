@@ -69,15 +69,17 @@ internal static class BenchCommand
                 {
                     figures[$"train.{t.Model}.samples_per_s"] = Math.Round(t.SamplesPerSecond);
                     if (t.SortSeconds > 0) figures[$"train.{t.Model}.sort_share"] = Math.Round(t.SortShare, 3);
+                    figures[$"train.{t.Model}.convert_share"] = Math.Round(t.ConvertShare, 3);
                 }
                 if (!asJson)
                 {
-                    var table = new Table().AddColumns("model", "samples/s", "vs mtlds", "sort share");
+                    var table = new Table().AddColumns("model", "samples/s", "vs mtlds", "sort share", "Arrow → tensors share");
                     var mtlds = training.First(t => t.Model == "mtlds").SamplesPerSecond;
                     foreach (var t in training)
                         table.AddRow(t.Model, t.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
                             (t.SamplesPerSecond / mtlds).ToString("F2", CultureInfo.InvariantCulture) + "×",
-                            t.SortSeconds > 0 ? t.SortShare.ToString("P0", CultureInfo.InvariantCulture) : "–");
+                            t.SortSeconds > 0 ? t.SortShare.ToString("P0", CultureInfo.InvariantCulture) : "–",
+                            t.ConvertShare.ToString("P0", CultureInfo.InvariantCulture));
                     CliRunner.Out.Write(table);
                 }
             }
