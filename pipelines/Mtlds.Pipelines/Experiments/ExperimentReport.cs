@@ -41,7 +41,7 @@ public static class ExperimentReport
             var values = grid.Axes.First(a => a.Key == axis).Values;
             md.AppendLine().AppendLine($"## By {axis}").AppendLine();
             var groups = values.Select(v => ((IReadOnlyList<string>)[v], results.Where(r => r.Cell.Values[axis] == v).ToList())).ToList();
-            Table(md, [axis], groups, labels);
+            if (varied.Count > 1) Table(md, [axis], groups, labels); // with one varied axis it is the table above
             foreach (var (metric, title, pick) in new (string, string, Func<ExperimentRun.CellResult, double>)[]
                      { ("auc", "test purchase AUC", r => r.Test.Auc["purchase"]), ("ndcg10", "test NDCG@10", r => r.Test.Ndcg["10"]) })
             {

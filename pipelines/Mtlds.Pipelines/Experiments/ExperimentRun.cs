@@ -60,6 +60,7 @@ public sealed class ExperimentRun(ExperimentGrid grid, string outDir)
             {
                 var resume = state.Done.GetValueOrDefault("cell started " + cell.Id) == fingerprint;
                 if (!resume) ModelDirectory.DeleteCheckpoint(dir);
+                state.Done.Remove("cell " + cell.Id); // the cell's folder is about to change
                 state.Mark(outDir, "cell started " + cell.Id, fingerprint);
                 OnProgress?.Invoke($"training {i + 1}/{cells.Count}: {cell.Group(cell.Values.Keys)}, seed {cell.Seed}");
                 new TrainingRun(features, config.Train.ToModelConfig()) { OrderNoise = config.Train.OrderNoise, Resume = resume }

@@ -65,6 +65,8 @@ public sealed class PipelineRun(PipelineConfig config, string outDir, PostgresTa
             // A checkpoint continues only the training it came from: the one this fingerprint names.
             var resume = Done(state, "train.started") == trainFingerprint;
             if (!resume) ModelDirectory.DeleteCheckpoint(ModelDir);
+            // The model folder is about to change: until this training ends, no earlier one counts as done.
+            state.Done.Remove("train");
             state.Mark(outDir, "train.started", trainFingerprint);
             var clock = Stopwatch.StartNew();
             var resumedAfter = 0;
