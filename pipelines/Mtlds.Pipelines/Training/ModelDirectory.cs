@@ -27,11 +27,13 @@ public static class ModelDirectory
         IReadOnlyList<Trainer.Epoch> curve)
     {
         Directory.CreateDirectory(dir);
+        // metrics.json marks a complete model: it goes first and comes back last, so a save killed half-way
+        // leaves a folder that Load refuses instead of old metrics beside new weights.
+        File.Delete(Path.Combine(dir, "metrics.json"));
         Write(dir, "network.bin", s => { using var w = new BinaryWriter(s); trainer.Network.save(w); });
         if (trainer.Aggregator is not null)
             Write(dir, "aggregator.bin", s => { using var w = new BinaryWriter(s); trainer.Aggregator.save(w); });
         Write(dir, "config.json", s => JsonSerializer.Serialize(s, config, Json));
-        Write(dir, "metrics.json", s => JsonSerializer.Serialize(s, metrics, Json));
         Write(dir, "curve.csv", s =>
         {
             using var w = new StreamWriter(s) { NewLine = "\n" };
@@ -39,6 +41,7 @@ public static class ModelDirectory
             foreach (var e in curve)
                 w.WriteLine(FormattableString.Invariant($"{e.Number},{e.TrainLoss:R},{e.Steps},{e.Valid.Auc["purchase"]:R},{e.Valid.Ndcg["10"]:R},{(e.Best ? 1 : 0)}"));
         });
+        Write(dir, "metrics.json", s => JsonSerializer.Serialize(s, metrics, Json));
     }
 
     /// A trainer holding the saved weights, ready to score.
@@ -46,6 +49,8 @@ public static class ModelDirectory
     {
         var path = Path.Combine(dir, "config.json");
         if (!File.Exists(path)) throw new InputException($"{dir}: not a model directory (no config.json); train one with mtlds train");
+        if (!File.Exists(Path.Combine(dir, "metrics.json")))
+            throw new InputException($"{dir}: the model is incomplete (no metrics.json: its training or saving was interrupted); rerun mtlds train with --resume");
         var config = JsonSerializer.Deserialize<Config>(File.ReadAllText(path), Json) ?? throw new InputException($"{path}: empty");
         var trainer = new Trainer(config.Model, config.Features);
         using (var r = new BinaryReader(File.OpenRead(Path.Combine(dir, "network.bin")))) trainer.Network.load(r);

@@ -51,6 +51,19 @@ public sealed class FaultTests(TrainedModelFixture trained, PostgresFixture pg, 
     }
 
     [Fact]
+    public void A_model_folder_whose_save_was_interrupted_is_refused_not_scored()
+    {
+        var model = Path.Combine(_dir, "model");
+        Directory.CreateDirectory(model);
+        foreach (var f in Directory.GetFiles(trained.Model)) File.Copy(f, Path.Combine(model, Path.GetFileName(f)));
+        File.Delete(Path.Combine(model, "metrics.json")); // what a save killed before its last rename leaves
+        var r = MtldsProcess.Run("score", "--model", model, "--data", trained.Features, "--run-id", "x", "--out", Path.Combine(_dir, "s.csv"));
+        Assert.Equal(3, r.ExitCode);
+        Assert.Contains("the model is incomplete", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(_dir, "s.csv")));
+    }
+
+    [Fact]
     public void A_full_disk_gives_one_line_exit_5_and_no_output_file()
     {
         var mount = Path.Combine(_dir, "tiny");
