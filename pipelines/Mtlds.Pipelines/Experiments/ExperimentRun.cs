@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Mtlds.Model.Metrics;
 using Mtlds.Pipelines.Features;
@@ -28,7 +26,7 @@ public sealed class ExperimentRun(ExperimentGrid grid, string outDir)
         if (grid.Generate is { } generate)
         {
             events = Path.Combine(outDir, "events.csv");
-            var generateFingerprint = Hash(JsonSerializer.Serialize(generate));
+            var generateFingerprint = Fingerprint.Of(JsonSerializer.Serialize(generate));
             if (!state.IsDone("generate", generateFingerprint) || !File.Exists(events))
             {
                 OnProgress?.Invoke($"generating a log ({generate.Users:N0} users, {generate.Periods} periods)");
@@ -39,7 +37,7 @@ public sealed class ExperimentRun(ExperimentGrid grid, string outDir)
         var cells = grid.Cells();
         var first = grid.ConfigFor(cells[0], events);
         var features = Path.Combine(outDir, "features");
-        var featuresFingerprint = Hash(PipelineConfigFile.Write(new PipelineConfig { Features = first.Features }), SqlScript.Load().Hash(),
+        var featuresFingerprint = Fingerprint.Of(PipelineConfigFile.Write(new PipelineConfig { Features = first.Features }), SqlScript.Load().Hash(),
             File.Exists(first.Features.Events) ? new FileInfo(first.Features.Events).Length.ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
         if (!state.IsDone("features", featuresFingerprint) || !File.Exists(Path.Combine(features, "manifest.json")))
         {
@@ -53,20 +51,10 @@ public sealed class ExperimentRun(ExperimentGrid grid, string outDir)
         {
             var config = grid.ConfigFor(cell, events);
             var dir = Path.Combine(outDir, "cells", cell.Id);
-            var fingerprint = Hash(PipelineConfigFile.Write(new PipelineConfig { Train = config.Train }), featuresFingerprint);
+            var fingerprint = Fingerprint.Of(PipelineConfigFile.Write(new PipelineConfig { Train = config.Train }), featuresFingerprint);
             var clock = Stopwatch.StartNew();
-            var skipped = state.IsDone("cell " + cell.Id, fingerprint) && File.Exists(Path.Combine(dir, "metrics.json"));
-            if (!skipped)
-            {
-                var resume = state.Done.GetValueOrDefault("cell started " + cell.Id) == fingerprint;
-                if (!resume) ModelDirectory.DeleteCheckpoint(dir);
-                state.Done.Remove("cell " + cell.Id); // the cell's folder is about to change
-                state.Mark(outDir, "cell started " + cell.Id, fingerprint);
-                OnProgress?.Invoke($"training {i + 1}/{cells.Count}: {cell.Group(cell.Values.Keys)}, seed {cell.Seed}");
-                new TrainingRun(features, config.Train.ToModelConfig()) { OrderNoise = config.Train.OrderNoise, Resume = resume }
-                    .RunAsync(dir, cancellationToken).GetAwaiter().GetResult();
-                state.Mark(outDir, "cell " + cell.Id, fingerprint);
-            }
+            OnProgress?.Invoke($"training {i + 1}/{cells.Count}: {cell.Group(cell.Values.Keys)}, seed {cell.Seed}");
+            var skipped = ResumableTraining.Run(state, outDir, "cell " + cell.Id, fingerprint, features, dir, config.Train, cancellationToken: cancellationToken).Skipped;
             var result = new CellResult(cell, ReadTest(dir), ReadCurve(dir), clock.Elapsed.TotalSeconds, skipped);
             results.Add(result);
             OnCell?.Invoke(result, i + 1, cells.Count);
@@ -85,7 +73,4 @@ public sealed class ExperimentRun(ExperimentGrid grid, string outDir)
         File.ReadAllLines(Path.Combine(dir, "curve.csv")).Skip(1).Select(l => l.Split(','))
             .Select(f => (int.Parse(f[0], System.Globalization.CultureInfo.InvariantCulture), double.Parse(f[3], System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
-
-    private static string Hash(params string[] parts) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n\u0000", parts))));
 }

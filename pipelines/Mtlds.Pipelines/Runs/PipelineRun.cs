@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
 using Mtlds.Model.Training;
 using Mtlds.Pipelines.Features;
 using Mtlds.Pipelines.Ingestion;
@@ -36,7 +34,7 @@ public sealed class PipelineRun(PipelineConfig config, string outDir, PostgresTa
         void Report(Step s) { steps.Add(s); OnStep?.Invoke(s); }
 
         // features
-        var featuresFingerprint = Fingerprint("features", PipelineConfigFile.Write(new PipelineConfig { Features = config.Features }),
+        var featuresFingerprint = Fingerprint.Of("features", PipelineConfigFile.Write(new PipelineConfig { Features = config.Features }),
             EventsFingerprint(config.Features.Events), SqlScript.Load().Hash());
         var manifestPath = Path.Combine(FeaturesDir, "manifest.json");
         if (state.IsDone("features", featuresFingerprint) && File.Exists(manifestPath))
@@ -53,39 +51,19 @@ public sealed class PipelineRun(PipelineConfig config, string outDir, PostgresTa
         }
 
         // train
-        var modelConfig = config.Train.ToModelConfig();
-        var trainFingerprint = Fingerprint("train", PipelineConfigFile.Write(new PipelineConfig { Train = config.Train }),
-            Sha256(File.ReadAllBytes(manifestPath)));
-        if (state.IsDone("train", trainFingerprint) && File.Exists(Path.Combine(ModelDir, "metrics.json")))
-        {
-            Report(new Step("train", true, TimeSpan.Zero, "features and config unchanged"));
-        }
-        else
-        {
-            // A checkpoint continues only the training it came from: the one this fingerprint names.
-            var resume = Done(state, "train.started") == trainFingerprint;
-            if (!resume) ModelDirectory.DeleteCheckpoint(ModelDir);
-            // The model folder is about to change: until this training ends, no earlier one counts as done.
-            state.Done.Remove("train");
-            state.Mark(outDir, "train.started", trainFingerprint);
-            var clock = Stopwatch.StartNew();
-            var resumedAfter = 0;
-            var metrics = new TrainingRun(FeaturesDir, modelConfig)
-            {
-                OrderNoise = config.Train.OrderNoise,
-                Resume = resume,
-                OnResume = epoch => resumedAfter = epoch,
-                OnEpoch = OnEpoch,
-            }.RunAsync(ModelDir, cancellationToken).GetAwaiter().GetResult();
-            state.Mark(outDir, "train", trainFingerprint);
-            Report(new Step("train", false, clock.Elapsed,
-                (resumedAfter > 0 ? $"resumed after epoch {resumedAfter}; " : "")
-                + FormattableString.Invariant($"{modelConfig.Model}: valid purchase AUC {metrics["valid"].Auc["purchase"]:F4}, test {metrics["test"].Auc["purchase"]:F4}")));
-        }
+        var trainFingerprint = Fingerprint.Of("train", PipelineConfigFile.Write(new PipelineConfig { Train = config.Train }),
+            Fingerprint.Of(File.ReadAllBytes(manifestPath)));
+        var trainClock = Stopwatch.StartNew();
+        var trained = ResumableTraining.Run(state, outDir, "train", trainFingerprint, FeaturesDir, ModelDir, config.Train, OnEpoch, cancellationToken);
+        Report(trained.Metrics is not { } metrics
+            ? new Step("train", true, TimeSpan.Zero, "features and config unchanged")
+            : new Step("train", false, trainClock.Elapsed,
+                (trained.ResumedAfter > 0 ? $"resumed after epoch {trained.ResumedAfter}; " : "")
+                + FormattableString.Invariant($"{config.Train.Model}: valid purchase AUC {metrics["valid"].Auc["purchase"]:F4}, test {metrics["test"].Auc["purchase"]:F4}")));
 
         // score
         var destination = pg?.ToString() ?? ScoreFile;
-        var scoreFingerprint = Fingerprint("score", PipelineConfigFile.Write(new PipelineConfig { Score = config.Score }), trainFingerprint, destination);
+        var scoreFingerprint = Fingerprint.Of("score", PipelineConfigFile.Write(new PipelineConfig { Score = config.Score }), trainFingerprint, destination);
         // The same inputs give the same run id: a rerun replaces its own rows instead of adding a run.
         var runId = config.Score.RunId ?? $"{Label(outDir)}-{scoreFingerprint[..12]}";
         // Skipped only while its output is still there: the file, or the run's published rows.
@@ -109,8 +87,6 @@ public sealed class PipelineRun(PipelineConfig config, string outDir, PostgresTa
         return new Result(steps, runId, evaluation, destination);
     }
 
-    private static string? Done(RunState state, string key) => state.Done.GetValueOrDefault(key);
-
     /// The output folder's name as a run id prefix (only the characters a run id allows).
     private static string Label(string dir)
     {
@@ -129,8 +105,4 @@ public sealed class PipelineRun(PipelineConfig config, string outDir, PostgresTa
             return $"{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}";
         }));
     }
-
-    private static string Fingerprint(params string[] parts) => Sha256(Encoding.UTF8.GetBytes(string.Join("\n\u0000", parts)));
-
-    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }
