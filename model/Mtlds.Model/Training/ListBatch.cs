@@ -60,20 +60,12 @@ public sealed class ListBatch : IDisposable
         }
 
         var labels = new float[n * tasks.Count];
-        var threshold = tasks.Select(t => t switch { "click" => 1, "cart" => 2, _ => 3 }).ToArray();
+        var threshold = tasks.Select(ScoredBatch.Threshold).ToArray();
         for (var i = 0; i < n; i++)
             for (var t = 0; t < tasks.Count; t++)
                 labels[i * tasks.Count + t] = stage[i] >= threshold[t] ? 1f : 0f;
 
-        // Lists: consecutive rows of one (user, period).
-        var lists = new List<(int, int)>();
-        for (var start = 0; start < n;)
-        {
-            var end = start + 1;
-            while (end < n && user[end] == user[start] && period[end] == period[start]) end++;
-            lists.Add((start, end - start));
-            start = end;
-        }
+        var lists = ListLayout.Ranges(user, period);
         var chunks = Cap(lists, stage, listCap);
         var width = chunks.Count == 0 ? 1 : chunks.Max(c => c.Length);
         var gather = new long[chunks.Count * width];

@@ -27,20 +27,25 @@ public static class ScoreFileEvaluation
         var missing = required.Where(c => !columns.Contains(c)).ToList();
         if (missing.Count > 0) throw new InputException($"{path}: not a score file (no column {string.Join(", ", missing)})");
         var tasks = ScoreColumns.AllTasks.Where(t => columns.Contains("p_" + t)).ToList();
+        var ordinals = new Ordinals(columns.IndexOf("run_id"), columns.IndexOf("split"), columns.IndexOf("user_id"), columns.IndexOf("item_id"),
+            columns.IndexOf("period"), columns.IndexOf("score"), columns.IndexOf("stage"), tasks.Select(t => columns.IndexOf("p_" + t)).ToArray());
 
         var rows = new List<RunsQueries.MetricRow>();
         var group = new Group(tasks);
         (string Run, string Split)? key = null;
         while (r.Read())
         {
-            var k = (r.GetString(columns.IndexOf("run_id")), r.GetString(columns.IndexOf("split")));
+            var k = (r.GetString(ordinals.RunId), r.GetString(ordinals.Split));
             if (key is not null && key != k) { rows.AddRange(group.Metrics(key.Value.Split)); group = new Group(tasks); }
             key = k;
-            group.Add(r, columns);
+            group.Add(r, ordinals);
         }
         if (key is not null) rows.AddRange(group.Metrics(key.Value.Split));
         return rows;
     }
+
+    /// Column positions, looked up once rather than per row.
+    private sealed record Ordinals(int RunId, int Split, int User, int Item, int Period, int Score, int Stage, int[] P);
 
     private sealed class Group(IReadOnlyList<string> tasks)
     {
@@ -51,29 +56,23 @@ public static class ScoreFileEvaluation
         private readonly List<long> _items = [];
         private readonly List<long> _periods = [];
 
-        public void Add(System.Data.IDataRecord r, List<string> columns)
+        public void Add(System.Data.IDataRecord r, Ordinals o)
         {
-            for (var t = 0; t < tasks.Count; t++) _p[t].Add(Convert.ToDouble(r.GetValue(columns.IndexOf("p_" + tasks[t]))));
-            _scores.Add(Convert.ToDouble(r.GetValue(columns.IndexOf("score"))));
-            _stages.Add(Convert.ToInt32(r.GetValue(columns.IndexOf("stage"))));
-            _users.Add(Convert.ToInt64(r.GetValue(columns.IndexOf("user_id"))));
-            _items.Add(Convert.ToInt64(r.GetValue(columns.IndexOf("item_id"))));
-            _periods.Add(Convert.ToInt64(r.GetValue(columns.IndexOf("period"))));
+            for (var t = 0; t < tasks.Count; t++) _p[t].Add(Convert.ToDouble(r.GetValue(o.P[t])));
+            _scores.Add(Convert.ToDouble(r.GetValue(o.Score)));
+            _stages.Add(Convert.ToInt32(r.GetValue(o.Stage)));
+            _users.Add(Convert.ToInt64(r.GetValue(o.User)));
+            _items.Add(Convert.ToInt64(r.GetValue(o.Item)));
+            _periods.Add(Convert.ToInt64(r.GetValue(o.Period)));
         }
 
         public IEnumerable<RunsQueries.MetricRow> Metrics(string split)
         {
             var stages = _stages.ToArray();
-            var lists = new List<(int, int)>();
-            for (var start = 0; start < stages.Length;)
-            {
-                var end = start + 1;
-                while (end < stages.Length && _users[end] == _users[start] && _periods[end] == _periods[start]) end++;
-                lists.Add((start, end - start));
-                start = end;
-            }
+            var users = _users.ToArray();
+            var lists = Model.Training.ListLayout.Ranges(users, _periods.ToArray());
             var m = SplitMetrics.Compute(tasks, _p.Select(p => p.ToArray()).ToList(), _scores.ToArray(),
-                tasks.Select(t => Model.Training.ScoredBatch.Labels(stages, t)).ToList(), stages, _users.ToArray(), _items.ToArray(), lists);
+                tasks.Select(t => Model.Training.ScoredBatch.Labels(stages, t)).ToList(), stages, users, _items.ToArray(), lists);
             foreach (var (metric, values) in new[] { ("auc", m.Auc), ("gauc", m.Gauc), ("ndcg", m.Ndcg), ("logloss", m.Logloss) })
                 foreach (var label in ScoreColumns.AllTasks.Concat(["5", "10"]).Where(values.ContainsKey))
                     yield return new RunsQueries.MetricRow(split, metric, label, double.IsNaN(values[label]) ? null : values[label], null);

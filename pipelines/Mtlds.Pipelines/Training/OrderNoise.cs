@@ -21,13 +21,10 @@ public static class OrderNoise
         var stage = (Int32Array)b.Column(index);
         var values = new int[b.Length];
         for (var i = 0; i < b.Length; i++) values[i] = stage.GetValue(i) ?? 0;
-        for (var start = 0; start < b.Length;)
+        foreach (var (start, length) in Model.Training.ListLayout.Ranges(user.Values, period.Values))
         {
-            var end = start + 1;
-            while (end < b.Length && user.GetValue(end) == user.GetValue(start) && period.GetValue(end) == period.GetValue(start)) end++;
-            var rng = new Random(Mix(seed, user.GetValue(start) ?? 0, period.GetValue(start) ?? 0));
-            if (rng.NextDouble() < rate) rng.Shuffle(values.AsSpan(start, end - start));
-            start = end;
+            var rng = new Random(Mix(seed, user.Values[start], period.Values[start]));
+            if (rng.NextDouble() < rate) rng.Shuffle(values.AsSpan(start, length));
         }
         var permuted = new Int32Array.Builder().AppendRange(values).Build();
         var columns = Enumerable.Range(0, b.ColumnCount).Select(c => c == index ? (IArrowArray)permuted : b.Column(c)).ToList();
