@@ -14,16 +14,19 @@ public sealed class MultiTaskNetwork : Module<Tensor, Tensor, Tensor>
     private readonly ModuleList<Mlp> _experts;
     private readonly ModuleList<Linear> _gates;
     private readonly ModuleList<Tower> _towers;
-    private readonly bool _mmoe, _chained;
+    private readonly bool _mmoe, _chained, _sparse;
 
     public MultiTaskNetwork(ModelConfig config, int numericFeatures) : base("mtlds")
     {
         var towers = config.Model == "single-task" ? 1 : config.Tasks.Count;
         _mmoe = config.Model == "mmoe";
         _chained = config.Model == "esmm";
-        _user = Embedding(config.Buckets, config.EmbeddingDim);
-        _item = Embedding(config.Buckets, config.EmbeddingDim);
-        _category = Embedding(config.Buckets, config.EmbeddingDim);
+        // Sparse gradients let LazyAdam touch only the looked-up rows (see ModelConfig.Optimizer).
+        var sparse = config.Optimizer == "lazy-adam";
+        _user = Embedding(config.Buckets, config.EmbeddingDim, sparse: sparse);
+        _item = Embedding(config.Buckets, config.EmbeddingDim, sparse: sparse);
+        _category = Embedding(config.Buckets, config.EmbeddingDim, sparse: sparse);
+        _sparse = sparse;
         var inputs = 3 * config.EmbeddingDim + numericFeatures;
         _experts = new ModuleList<Mlp>(Enumerable.Range(0, _mmoe ? config.Experts : 1)
             .Select(e => new Mlp($"expert{e}", inputs, config.Bottom)).ToArray());
@@ -32,7 +35,18 @@ public sealed class MultiTaskNetwork : Module<Tensor, Tensor, Tensor>
         _towers = new ModuleList<Tower>(Enumerable.Range(0, towers)
             .Select(t => new Tower($"tower{t}", _experts[0].Outputs, config.TowerHidden)).ToArray());
         RegisterComponents();
+        if (SparseTables.Count + DenseParameters.Count != parameters().Count())
+            throw new InvalidOperationException("every parameter must be either a sparse table or dense");
     }
+
+    /// The embedding tables when their gradients are sparse (for LazyAdam); empty otherwise.
+    public IReadOnlyList<Parameter> SparseTables => _sparse ? Tables : [];
+
+    /// Every other parameter (for dense Adam).
+    public IReadOnlyList<Parameter> DenseParameters =>
+        (_sparse ? [] : Tables).Concat(_experts.parameters()).Concat(_gates.parameters()).Concat(_towers.parameters()).ToList();
+
+    private Parameter[] Tables => [_user.weight!, _item.weight!, _category.weight!];
 
     /// ids [N, 3] int64, numeric [N, F] → probabilities [N, T].
     public override Tensor forward(Tensor ids, Tensor numeric)

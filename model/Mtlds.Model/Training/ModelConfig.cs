@@ -19,6 +19,9 @@ public sealed record ModelConfig
     public int TowerHidden { get; init; } = 64;
     public int Experts { get; init; } = 4;
     public double LearningRate { get; init; } = 1e-3;
+    /// lazy-adam: sparse embedding gradients, Adam over the looked-up rows only (LazyAdam), dense Adam elsewhere;
+    /// adam: dense Adam over every parameter, every row of the tables on every step (slower, the textbook update).
+    public string Optimizer { get; init; } = "lazy-adam";
     public int Epochs { get; init; } = 5;
     /// Lists per batch (a batch holds whole lists).
     public int BatchLists { get; init; } = 256;
@@ -36,6 +39,7 @@ public sealed record ModelConfig
         if (Tasks.Count is < 2 or > 3 || Tasks.Any(t => !funnel.Contains(t)) || !Tasks.SequenceEqual(funnel.Where(Tasks.Contains)) || Tasks[^1] != "purchase")
             throw new ArgumentException("tasks must be 2 or 3 of click, cart, purchase in funnel order, ending with purchase");
         if (Sort is not ("softsort" or "neuralsort")) throw new ArgumentException($"--sort '{Sort}' is not one of softsort, neuralsort");
+        if (Optimizer is not ("lazy-adam" or "adam")) throw new ArgumentException($"--optimizer '{Optimizer}' is not one of lazy-adam, adam");
         if (!(Tau > 0)) throw new ArgumentException($"--tau {Tau} must be positive");
         if (!(Lambda >= 0)) throw new ArgumentException($"--lambda {Lambda} must be ≥ 0");
         if (Epochs < 1 || BatchLists < 1 || ListCap < 2 || Buckets < 2) throw new ArgumentException("epochs, batch lists, list cap and buckets must be positive");

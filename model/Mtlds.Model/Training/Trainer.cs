@@ -2,6 +2,7 @@ using Apache.Arrow;
 using Mtlds.Model.Metrics;
 using Mtlds.Model.Modules;
 using Mtlds.Model.Modules.Aggregators;
+using Mtlds.Model.Optimization;
 using Mtlds.Model.Sorting;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -48,8 +49,7 @@ public sealed class Trainer : IDisposable
     private Result Fit(Func<string, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch,
         Action<long, double>? onStep, CancellationToken cancellationToken, Action<TrainingCheckpoint>? onCheckpoint, Stream? resumeFrom)
     {
-        var parameters = Network.parameters().Concat(Aggregator?.parameters() ?? []).ToList();
-        using var optimizer = optim.Adam(parameters, lr: _config.LearningRate);
+        using var optimizer = NewOptimizer();
         var progress = new TrainingCheckpoint.Progress(ConfigJson(), 0, 0, double.NegativeInfinity, 0, []);
         Dictionary<string, Tensor>? best = null;
         if (resumeFrom is not null)
@@ -73,7 +73,7 @@ public sealed class Trainer : IDisposable
                 {
                     using var batch = ListBatch.FromArrow(arrow, _features, _config.Tasks, _config.Buckets, _config.ListCap);
                     using var scope = NewDisposeScope();
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     step++;
                     Tensor loss;
                     // binary_cross_entropy refuses NaN probabilities in native code before the loss can be NaN.
@@ -88,7 +88,7 @@ public sealed class Trainer : IDisposable
                         throw new TrainingDivergedException(
                             $"the loss is {value} at epoch {epoch}, step {step}; lower the learning rate or raise --tau");
                     loss.backward();
-                    optimizer.step();
+                    optimizer.Step();
                     lossSum += value;
                     steps++;
                     onStep?.Invoke(step, value);
@@ -137,8 +137,7 @@ public sealed class Trainer : IDisposable
     public StepTiming MeasureSteps(IReadOnlyList<RecordBatch> batches, int warmup, int steps)
     {
         if (batches.Count == 0) throw new ArgumentException("no batches to time");
-        var parameters = Network.parameters().Concat(Aggregator?.parameters() ?? []).ToList();
-        using var optimizer = optim.Adam(parameters, lr: _config.LearningRate);
+        using var optimizer = NewOptimizer();
         Network.train();
         Aggregator?.train();
         var clock = new System.Diagnostics.Stopwatch();
@@ -155,10 +154,10 @@ public sealed class Trainer : IDisposable
             using (var batch = converted)
             using (NewDisposeScope())
             {
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var loss = Loss(batch);
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
                 _ = loss.item<float>(); // waits for the step, as training does
                 if (timed)
                 {
@@ -187,6 +186,12 @@ public sealed class Trainer : IDisposable
         loss.backward();
         _ = loss.item<float>();
         clock.Stop();
+    }
+
+    private ModelOptimizer NewOptimizer()
+    {
+        var dense = Network.DenseParameters.Concat(Aggregator?.parameters() ?? []);
+        return new ModelOptimizer(dense, Network.SparseTables, _config.LearningRate);
     }
 
     /// The config as a checkpoint records it: a checkpoint only resumes the training it came from.

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
-using TorchSharp.Modules;
+using Mtlds.Model.Optimization;
 using static TorchSharp.torch;
 
 namespace Mtlds.Model.Training;
@@ -13,7 +13,7 @@ namespace Mtlds.Model.Training;
 /// training had never stopped: nothing else in training draws random numbers.
 public sealed class TrainingCheckpoint(int epoch, Action<Stream> write)
 {
-    private const string Magic = "mtlds-checkpoint/1";
+    private const string Magic = "mtlds-checkpoint/2";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -44,14 +44,14 @@ public sealed class TrainingCheckpoint(int epoch, Action<Stream> write)
 
     internal sealed record Progress(string Config, int Epoch, long Step, double BestAuc, int BestEpoch, IReadOnlyList<Trainer.Epoch> Curve);
 
-    internal static void Write(Stream stream, Progress progress, Trainer trainer, OptimizerHelper optimizer, Dictionary<string, Tensor>? best)
+    internal static void Write(Stream stream, Progress progress, Trainer trainer, ModelOptimizer optimizer, Dictionary<string, Tensor>? best)
     {
         using var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         w.Write(Magic);
         w.Write(JsonSerializer.Serialize(progress, Json));
         trainer.Network.save(w);
         trainer.Aggregator?.save(w);
-        optimizer.save_state_dict(w);
+        optimizer.Save(w);
         w.Write(best is not null);
         if (best is not null)
             foreach (var key in best.Keys.Order(StringComparer.Ordinal))
@@ -59,7 +59,7 @@ public sealed class TrainingCheckpoint(int epoch, Action<Stream> write)
     }
 
     /// Loads a written state into the trainer and its optimizer; returns the progress and the best weights.
-    internal static (Progress Progress, Dictionary<string, Tensor>? Best) Read(Stream stream, string config, Trainer trainer, OptimizerHelper optimizer)
+    internal static (Progress Progress, Dictionary<string, Tensor>? Best) Read(Stream stream, string config, Trainer trainer, ModelOptimizer optimizer)
     {
         using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         if (ReadMagic(r) != Magic) throw new InvalidDataException($"not a training checkpoint (expected '{Magic}')");
@@ -68,7 +68,7 @@ public sealed class TrainingCheckpoint(int epoch, Action<Stream> write)
             throw new InvalidDataException($"the checkpoint was written by a training with another configuration ({progress.Config}); train without resuming or into another directory");
         trainer.Network.load(r);
         trainer.Aggregator?.load(r);
-        optimizer.load_state_dict(r);
+        optimizer.Load(r);
         Dictionary<string, Tensor>? best = null;
         if (r.ReadBoolean())
         {

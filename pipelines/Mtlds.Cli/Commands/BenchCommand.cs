@@ -21,6 +21,7 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON only" };
         var steps = new Option<int>("--steps") { Description = "Timed training steps per model (after 5 untimed ones)", DefaultValueFactory = _ => 30 };
         var only = new Option<string>("--only") { Description = "Comma-separated sections: features, train, score", DefaultValueFactory = _ => string.Join(',', Sections) };
+        var models = new Option<string>("--models") { Description = "Comma-separated models whose training is timed", DefaultValueFactory = _ => string.Join(',', Model.Training.ModelConfig.Models) };
         var scoreRows = new Option<long>("--score-rows") { Description = "Score rows written to PostgreSQL and by psql \\copy", DefaultValueFactory = _ => 5_000_000 };
         var pg = new PgOptions();
         var command = new Command("bench",
@@ -29,7 +30,7 @@ internal static class BenchCommand
             + "sort); publishing score rows to PostgreSQL against psql \\copy of the same rows (needs --pg or MTLDS_PG).\n\n"
             + "Examples:\n  mtlds bench --events 10000000\n  mtlds bench --only score --pg --score-rows 5000000")
         {
-            events, work, json, steps, only, scoreRows, pg.Pg, pg.Schema,
+            events, work, json, steps, only, models, scoreRows, pg.Pg, pg.Schema,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -63,8 +64,11 @@ internal static class BenchCommand
 
             if (chosen.Contains("train"))
             {
+                var timed = parse.GetValue(models)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                if (timed.Except(Model.Training.ModelConfig.Models).FirstOrDefault() is { } unknownModel)
+                    throw new ConfigurationException($"--models '{unknownModel}' is not one of {string.Join(", ", Model.Training.ModelConfig.Models)}");
                 var training = new TrainingBenchmark(Path.Combine(workDir, "features")) { Steps = parse.GetValue(steps) }
-                    .Run(Model.Training.ModelConfig.Models, log);
+                    .Run(timed, log);
                 foreach (var t in training)
                 {
                     figures[$"train.{t.Model}.samples_per_s"] = Math.Round(t.SamplesPerSecond);
@@ -73,8 +77,8 @@ internal static class BenchCommand
                 }
                 if (!asJson)
                 {
-                    var table = new Table().AddColumns("model", "samples/s", "vs mtlds", "sort share", "Arrow → tensors share");
-                    var mtlds = training.First(t => t.Model == "mtlds").SamplesPerSecond;
+                    var table = new Table().AddColumns("model", "samples/s", training.Any(t => t.Model == "mtlds") ? "vs mtlds" : $"vs {training[0].Model}", "sort share", "Arrow → tensors share");
+                    var mtlds = training.FirstOrDefault(t => t.Model == "mtlds")?.SamplesPerSecond ?? training[0].SamplesPerSecond;
                     foreach (var t in training)
                         table.AddRow(t.Model, t.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
                             (t.SamplesPerSecond / mtlds).ToString("F2", CultureInfo.InvariantCulture) + "×",

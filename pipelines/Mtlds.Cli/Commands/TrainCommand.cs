@@ -24,13 +24,14 @@ internal static class TrainCommand
         var labels = new Option<string>("--labels") { Description = "Tasks in funnel order: click,cart,purchase or click,purchase", DefaultValueFactory = _ => string.Join(',', d.Tasks) };
         var buckets = new Option<int>("--buckets") { Description = "Hash buckets per id embedding (user, item, category)", DefaultValueFactory = _ => d.Buckets };
         var learningRate = new Option<double>("--learning-rate") { Description = "Adam's learning rate", DefaultValueFactory = _ => d.LearningRate };
+        var optimizer = new Option<string>("--optimizer") { Description = "lazy-adam (Adam over the embedding rows a batch looked up; fast) or adam (dense)", DefaultValueFactory = _ => d.Optimizer };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out (written after every epoch); starts afresh when there is none" };
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives the same metrics", DefaultValueFactory = _ => d.Seed };
         var command = new Command("train",
             "Train MTLDS (or a baseline) on a feature build; writes weights, config.json, metrics.json and curve.csv.\n\n"
             + "Example:\n  mtlds train --data data/demo/features --model mtlds --aggregator linear --tau 1 --lambda 1 --out data/demo/model")
         {
-            data, outDir, model, aggregator, sort, tau, lambda, epochs, batchLists, labels, seed, buckets, learningRate, resume,
+            data, outDir, model, aggregator, sort, tau, lambda, epochs, batchLists, labels, seed, buckets, learningRate, optimizer, resume,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -47,6 +48,7 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Buckets = parse.GetValue(buckets),
                 LearningRate = parse.GetValue(learningRate),
+                Optimizer = parse.GetValue(optimizer)!,
             };
             if (!Model.Modules.Aggregators.Aggregator.Kinds.Contains(config.Aggregator))
                 throw new Pipelines.ConfigurationException($"--aggregator '{config.Aggregator}' is not one of {string.Join(", ", Model.Modules.Aggregators.Aggregator.Kinds)}");

@@ -49,6 +49,8 @@ public sealed class PipelineConfig
         public int TowerHidden { get; set; } = D.TowerHidden;
         public int Experts { get; set; } = D.Experts;
         public double LearningRate { get; set; } = D.LearningRate;
+        /// lazy-adam (Adam over the embedding rows a batch looked up) or adam (dense).
+        public string Optimizer { get; set; } = D.Optimizer;
         public int Epochs { get; set; } = D.Epochs;
         public int BatchLists { get; set; } = D.BatchLists;
         public int ListCap { get; set; } = D.ListCap;
@@ -61,7 +63,7 @@ public sealed class PipelineConfig
         public ModelConfig ToModelConfig() => new()
         {
             Model = Model, Tasks = Labels.ToList(), Aggregator = Aggregator, Sort = Sort, Tau = Tau, Lambda = Lambda, Buckets = Buckets,
-            EmbeddingDim = EmbeddingDim, Bottom = Bottom.ToList(), TowerHidden = TowerHidden, Experts = Experts, LearningRate = LearningRate,
+            EmbeddingDim = EmbeddingDim, Bottom = Bottom.ToList(), TowerHidden = TowerHidden, Experts = Experts, LearningRate = LearningRate, Optimizer = Optimizer,
             Epochs = Epochs, BatchLists = BatchLists, ListCap = ListCap, Patience = Patience, Seed = Seed,
         };
     }
