@@ -122,8 +122,10 @@ public sealed class Trainer : IDisposable
         return new Result(curve, bestEpoch, curve.FirstOrDefault(e => e.Number == bestEpoch)?.Valid ?? curve[^1].Valid);
     }
 
-    public sealed record StepTiming(string Model, long Samples, int Steps, double Seconds, double SortSeconds, double ConvertSeconds)
+    public sealed record StepTiming(string Model, long Samples, int Steps, double Seconds, double SortSeconds, double ConvertSeconds, double FlopsPerSample)
     {
+        /// The share of the machine's matmul throughput the step loop reaches (FLOPs/s over peak FLOPs/s).
+        public double ComputeShare(double peakGflops) => SamplesPerSecond * FlopsPerSample / (peakGflops * 1e9);
         /// The share of step time spent turning Arrow columns into tensors (hashing ids, standardising, list layout).
         public double ConvertShare => ConvertSeconds / Seconds;
         public double SamplesPerSecond => Samples / Seconds;
@@ -167,8 +169,15 @@ public sealed class Trainer : IDisposable
                 }
             }
         }
-        return new StepTiming(_config.Model, samples, steps, clock.Elapsed.TotalSeconds, sortClock.Elapsed.TotalSeconds, convertClock.Elapsed.TotalSeconds);
+        return new StepTiming(_config.Model, samples, steps, clock.Elapsed.TotalSeconds, sortClock.Elapsed.TotalSeconds,
+            convertClock.Elapsed.TotalSeconds, TrainingFlopsPerSample);
     }
+
+    /// FLOPs of one sample's training step in the dense layers (network and aggregator): 2·in·out per Linear
+    /// forward, twice that backward. Embedding lookups, the sort and Adam are left out (they are not matmuls).
+    public double TrainingFlopsPerSample =>
+        3 * Network.named_modules().Select(m => m.module).Concat(Aggregator?.named_modules().Select(m => m.module) ?? [])
+            .OfType<TorchSharp.Modules.Linear>().Sum(l => 2.0 * l.weight!.shape[0] * l.weight.shape[1]);
 
     private void TimeSort(ListBatch batch, System.Diagnostics.Stopwatch clock)
     {

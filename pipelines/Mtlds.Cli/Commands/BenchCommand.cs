@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Mtlds.Pipelines;
+using Mtlds.Pipelines.Diagnostics;
 using Mtlds.Pipelines.Features;
 using Mtlds.Pipelines.Postgres;
 using Mtlds.Pipelines.Training;
@@ -12,7 +13,7 @@ namespace Mtlds.Cli.Commands;
 /// `mtlds bench`: throughput against yardsticks measured in the same run.
 internal static class BenchCommand
 {
-    private static readonly string[] Sections = ["features", "train", "score"];
+    private static readonly string[] Sections = ["features", "memory", "train", "score"];
 
     public static Command Create()
     {
@@ -20,14 +21,16 @@ internal static class BenchCommand
         var work = new Option<string>("--work") { Description = "Folder for the generated log and outputs (kept for reruns)", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "mtlds-bench") };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON only" };
         var steps = new Option<int>("--steps") { Description = "Timed training steps per model (after 5 untimed ones)", DefaultValueFactory = _ => 30 };
-        var only = new Option<string>("--only") { Description = "Comma-separated sections: features, train, score", DefaultValueFactory = _ => string.Join(',', Sections) };
+        var only = new Option<string>("--only") { Description = "Comma-separated sections: features, memory, train, score", DefaultValueFactory = _ => string.Join(',', Sections) };
         var models = new Option<string>("--models") { Description = "Comma-separated models whose training is timed", DefaultValueFactory = _ => string.Join(',', Model.Training.ModelConfig.Models) };
         var scoreRows = new Option<long>("--score-rows") { Description = "Score rows written to PostgreSQL and by psql \\copy", DefaultValueFactory = _ => 5_000_000 };
         var pg = new PgOptions();
         var command = new Command("bench",
             "Measure, against yardsticks timed in the same run: the feature build on generated events against one plain\n"
             + "DuckDB scan of the same file; the training step loop of MTLDS and every baseline (samples/s, share of the\n"
-            + "sort); publishing score rows to PostgreSQL against psql \\copy of the same rows (needs --pg or MTLDS_PG).\n\n"
+            + "sort, FLOPs per sample against the machine's measured matmul GFLOP/s); memory: peak RSS of one MTLDS epoch\n"
+            + "over all of the train split against a tenth of it (streaming keeps them close); score rows/s to a CSV file and\n"
+            + "to PostgreSQL against psql \\copy of the same rows (needs --pg or MTLDS_PG). Peak RSS is reported per section.\n\n"
             + "Examples:\n  mtlds bench --events 10000000\n  mtlds bench --only score --pg --score-rows 5000000")
         {
             events, work, json, steps, only, models, scoreRows, pg.Pg, pg.Schema,
@@ -42,9 +45,12 @@ internal static class BenchCommand
             Action<string>? log = asJson ? null : s => CliRunner.Out.MarkupLine($"[grey]{Markup.Escape(s)}[/]");
             var figures = new Dictionary<string, object> { ["cores"] = Environment.ProcessorCount };
 
-            if (chosen.Contains("features") || chosen.Contains("train") && !File.Exists(Path.Combine(workDir, "features", "manifest.json")))
+            var needsBuild = (chosen.Contains("train") || chosen.Contains("memory")) && !File.Exists(Path.Combine(workDir, "features", "manifest.json"));
+            if (chosen.Contains("features") || needsBuild)
             {
+                PeakMemory.Reset();
                 var r = new FeatureBenchmark().Run(parse.GetValue(events), workDir, log);
+                figures["features.peak_rss_mb"] = PeakMb();
                 figures["features.events"] = r.Events;
                 figures["features.events_per_s"] = Math.Round(r.EventsPerSecond);
                 figures["features.scan_seconds"] = Math.Round(r.ScanSeconds, 3);
@@ -62,42 +68,71 @@ internal static class BenchCommand
                 }
             }
 
+            if (chosen.Contains("memory"))
+            {
+                var m = new TrainingBenchmark(Path.Combine(workDir, "features")).MeasureStreamingMemory(log);
+                figures["memory.tenth_samples"] = m.SmallSamples;
+                figures["memory.tenth_peak_rss_mb"] = Math.Round(m.SmallPeakBytes / 1e6);
+                figures["memory.all_samples"] = m.LargeSamples;
+                figures["memory.all_peak_rss_mb"] = Math.Round(m.LargePeakBytes / 1e6);
+                figures["memory.ratio"] = Math.Round(m.Ratio, 3);
+                if (!asJson)
+                    CliRunner.Out.MarkupLine(
+                        $"memory: one MTLDS epoch over {m.LargeSamples:N0} samples peaks at {m.LargePeakBytes / 1e6:N0} MB RSS, over {m.SmallSamples:N0} at "
+                        + $"{m.SmallPeakBytes / 1e6:N0} MB: [bold]{m.Ratio:F2}×[/] for {(double)m.LargeSamples / m.SmallSamples:F1}× the samples (target ≤ 1.2×)");
+            }
+
             if (chosen.Contains("train"))
             {
                 var timed = parse.GetValue(models)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                 if (timed.Except(Model.Training.ModelConfig.Models).FirstOrDefault() is { } unknownModel)
                     throw new ConfigurationException($"--models '{unknownModel}' is not one of {string.Join(", ", Model.Training.ModelConfig.Models)}");
+                PeakMemory.Reset();
+                var gflops = Model.Training.MatmulThroughput.MeasureGflops();
+                figures["machine.matmul_gflops"] = Math.Round(gflops, 1);
+                log?.Invoke($"dense float32 matmul (1024², libtorch, {TorchSharp.torch.get_num_threads()} threads): {gflops:F1} GFLOP/s");
                 var training = new TrainingBenchmark(Path.Combine(workDir, "features")) { Steps = parse.GetValue(steps) }
                     .Run(timed, log);
+                figures["train.peak_rss_mb"] = PeakMb();
                 foreach (var t in training)
                 {
                     figures[$"train.{t.Model}.samples_per_s"] = Math.Round(t.SamplesPerSecond);
+                    figures[$"train.{t.Model}.flops_per_sample"] = Math.Round(t.FlopsPerSample);
+                    figures[$"train.{t.Model}.compute_share"] = Math.Round(t.ComputeShare(gflops), 3);
                     if (t.SortSeconds > 0) figures[$"train.{t.Model}.sort_share"] = Math.Round(t.SortShare, 3);
                     figures[$"train.{t.Model}.convert_share"] = Math.Round(t.ConvertShare, 3);
                 }
                 if (!asJson)
                 {
-                    var table = new Table().AddColumns("model", "samples/s", training.Any(t => t.Model == "mtlds") ? "vs mtlds" : $"vs {training[0].Model}", "sort share", "Arrow → tensors share");
+                    var table = new Table().AddColumns("model", "samples/s (median)", training.Any(t => t.Model == "mtlds") ? "vs mtlds" : $"vs {training[0].Model}",
+                        "sort share", "Arrow → tensors share", "MFLOP/sample", "of matmul peak");
                     var mtlds = training.FirstOrDefault(t => t.Model == "mtlds")?.SamplesPerSecond ?? training[0].SamplesPerSecond;
                     foreach (var t in training)
                         table.AddRow(t.Model, t.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
                             (t.SamplesPerSecond / mtlds).ToString("F2", CultureInfo.InvariantCulture) + "×",
                             t.SortSeconds > 0 ? t.SortShare.ToString("P0", CultureInfo.InvariantCulture) : "–",
-                            t.ConvertShare.ToString("P0", CultureInfo.InvariantCulture));
+                            t.ConvertShare.ToString("P0", CultureInfo.InvariantCulture),
+                            (t.FlopsPerSample / 1e6).ToString("F2", CultureInfo.InvariantCulture),
+                            t.ComputeShare(gflops).ToString("P0", CultureInfo.InvariantCulture));
                     CliRunner.Out.Write(table);
+                    CliRunner.Out.MarkupLine($"training: {Environment.ProcessorCount} cores, matmul peak {gflops:F1} GFLOP/s; peak RSS {PeakMb():N0} MB; "
+                        + "[bold]target ≥ 100,000 samples/s for mtlds[/]");
                 }
             }
 
             if (chosen.Contains("score"))
             {
+                PeakMemory.Reset();
                 var r = new ScoreSinkBenchmark(pg.Resolve(parse), workDir).Run(parse.GetValue(scoreRows), log);
+                figures["score.peak_rss_mb"] = PeakMb();
+                figures["score.file_rows_per_s"] = Math.Round(r.FileRowsPerSecond);
                 figures["score.rows"] = r.Rows;
                 figures["score.pg_rows_per_s"] = Math.Round(r.SinkRowsPerSecond);
                 figures["score.psql_copy_rows_per_s"] = Math.Round(r.PsqlRowsPerSecond);
                 figures["score.psql_copy_ratio"] = Math.Round(r.PsqlCopyRatio, 2);
                 if (!asJson)
                     CliRunner.Out.MarkupLine(
-                        $"score → PostgreSQL: {r.Rows:N0} rows at {r.SinkRowsPerSecond:N0} rows/s (binary COPY to staging + publish); "
+                        $"score → CSV file {r.FileRowsPerSecond:N0} rows/s; score → PostgreSQL: {r.Rows:N0} rows at {r.SinkRowsPerSecond:N0} rows/s (binary COPY to staging + publish); "
                         + $"psql \\copy of the same rows {r.PsqlRowsPerSecond:N0} rows/s; [bold]{r.PsqlCopyRatio:F2}× psql's speed[/] (target ≥ 1)");
             }
 
@@ -106,4 +141,6 @@ internal static class BenchCommand
         }));
         return command;
     }
+
+    private static double PeakMb() => Math.Round((PeakMemory.PeakBytes() ?? 0) / 1e6);
 }

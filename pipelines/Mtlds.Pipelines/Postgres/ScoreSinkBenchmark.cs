@@ -10,8 +10,10 @@ namespace Mtlds.Pipelines.Postgres;
 /// are synthetic but shaped like real ones (three tasks); both runs are deleted afterwards.
 public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
 {
-    public sealed record Result(long Rows, double SinkSeconds, double PsqlSeconds, long CsvBytes)
+    public sealed record Result(long Rows, double SinkSeconds, double PsqlSeconds, long CsvBytes, double FileSeconds)
     {
+        /// Rows/s of the same rows written by ScoreFileSink as CSV (the file psql then copies).
+        public double FileRowsPerSecond => Rows / FileSeconds;
         public double SinkRowsPerSecond => Rows / SinkSeconds;
         public double PsqlRowsPerSecond => Rows / PsqlSeconds;
         /// psql's time over ours: ≥ 1 means at least as fast as psql \copy.
@@ -36,17 +38,20 @@ public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
             log?.Invoke($"score → PostgreSQL: {rows:N0} rows in {sinkSeconds:F2} s");
 
             var csv = Path.Combine(workDir, $"scores-{suffix}.csv");
+            clock.Restart();
             using (var file = new ScoreFileSink(csv, ScoreColumns.AllTasks))
             {
                 foreach (var batch in Batches(rows)) file.Write(psqlRun, "test", batch);
                 file.Complete();
             }
+            var fileSeconds = clock.Elapsed.TotalSeconds;
+            log?.Invoke($"score → CSV file: {rows:N0} rows in {fileSeconds:F2} s");
             using (var sink = new PostgresScoreSink(target, registration with { RunId = psqlRun }, "test")) { } // registers the run (FK)
             var psqlSeconds = Psql(csv);
             var bytes = new FileInfo(csv).Length;
             File.Delete(csv);
             log?.Invoke($"psql \\copy: {rows:N0} rows ({bytes / 1e6:F0} MB CSV) in {psqlSeconds:F2} s");
-            return new Result(rows, sinkSeconds, psqlSeconds, bytes);
+            return new Result(rows, sinkSeconds, psqlSeconds, bytes, fileSeconds);
         }
         finally
         {
