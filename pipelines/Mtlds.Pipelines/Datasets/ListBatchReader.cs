@@ -31,6 +31,9 @@ public sealed class ListBatchReader(string datasetDir)
         await using var cmd = db.CreateCommand();
         // Files are written sorted by (period, user_id, item_id); insertion order is kept, so lists arrive whole.
         cmd.CommandText = $"SELECT {columns} FROM {reader}('{glob.Replace("'", "''")}')";
+        // Without it DuckDB materialises the whole result before the first batch: a 6.5M-row train split
+        // took 2.3 GB, 4× the peak of a tenth of it.
+        cmd.UseStreamingMode = true;
 
         var pending = new List<RecordBatch>();
         var pendingRows = 0;

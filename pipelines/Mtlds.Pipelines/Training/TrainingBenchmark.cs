@@ -1,7 +1,6 @@
 using Apache.Arrow;
 using Mtlds.Model.Training;
 using Mtlds.Pipelines.Datasets;
-using Mtlds.Pipelines.Diagnostics;
 
 namespace Mtlds.Pipelines.Training;
 
@@ -16,7 +15,9 @@ public sealed class TrainingBenchmark(string dataDir)
     public int Steps { get; init; } = 30;
     public int Rounds { get; init; } = 3;
 
-    public IReadOnlyList<Trainer.StepTiming> Run(IReadOnlyList<string> models, Action<string>? log = null)
+    /// Times each model at the default configuration; with `denseAdamBaseline`, MTLDS also with dense Adam
+    /// (Optimizer = adam), reported as "mtlds-dense-adam": the yardstick of LazyAdam, timed in the same run.
+    public IReadOnlyList<Trainer.StepTiming> Run(IReadOnlyList<string> models, Action<string>? log = null, bool denseAdamBaseline = false)
     {
         var reader = new ListBatchReader(dataDir);
         var defaults = new ModelConfig();
@@ -27,57 +28,20 @@ public sealed class TrainingBenchmark(string dataDir)
             if (batches.Count == Warmup + Steps) break;
         }
         var spec = TrainingRun.FeatureSpecOf(reader);
-        using (var warm = new Trainer(defaults with { Model = models[0] }, spec)) warm.MeasureSteps(batches, Warmup, Steps);
-        var rounds = models.ToDictionary(m => m, _ => new List<Trainer.StepTiming>());
+        var configs = models.Select(m => (Label: m, Config: defaults with { Model = m })).ToList();
+        if (denseAdamBaseline && models.Contains("mtlds"))
+            configs.Insert(models.ToList().IndexOf("mtlds") + 1, ("mtlds-dense-adam", defaults with { Optimizer = "adam" }));
+        using (var warm = new Trainer(configs[0].Config, spec)) warm.MeasureSteps(batches, Warmup, Steps);
+        var rounds = configs.ToDictionary(c => c.Label, _ => new List<Trainer.StepTiming>());
         for (var round = 1; round <= Rounds; round++)
-            foreach (var model in models)
+            foreach (var (model, config) in configs)
             {
-                using var trainer = new Trainer(defaults with { Model = model }, spec);
-                var timing = trainer.MeasureSteps(batches, Warmup, Steps);
+                using var trainer = new Trainer(config, spec);
+                var timing = trainer.MeasureSteps(batches, Warmup, Steps) with { Model = model };
                 log?.Invoke($"train {model}, round {round}: {timing.SamplesPerSecond:N0} samples/s over {timing.Steps} steps ({timing.Samples:N0} samples)"
                     + (timing.SortSeconds > 0 ? $", sorting {timing.SortShare:P0} of step time" : ""));
                 rounds[model].Add(timing);
             }
-        return models.Select(m => rounds[m].OrderBy(t => t.SamplesPerSecond).ElementAt(Rounds / 2)).ToList();
-    }
-
-    public sealed record MemoryResult(long SmallSamples, long SmallPeakBytes, long LargeSamples, long LargePeakBytes)
-    {
-        public double Ratio => (double)LargePeakBytes / SmallPeakBytes;
-    }
-
-    /// Peak RSS of one MTLDS training epoch (streaming the train split, then evaluating valid) over the first
-    /// tenth of the train split and over all of it, each measured from a reset peak. Streaming means the two
-    /// are close; loading the split would make the second about ten times the first's data.
-    public MemoryResult MeasureStreamingMemory(Action<string>? log = null)
-    {
-        var reader = new ListBatchReader(dataDir);
-        var all = reader.Manifest.Splits["train"].Samples;
-        var small = Epoch(reader, all / 10, log);
-        var large = Epoch(reader, long.MaxValue, log);
-        return new MemoryResult(small.Samples, small.Peak, large.Samples, large.Peak);
-    }
-
-    private static (long Samples, long Peak) Epoch(ListBatchReader reader, long samples, Action<string>? log)
-    {
-        var config = new ModelConfig { Epochs = 1 };
-        var rows = TrainingRun.TargetRows(reader, config.BatchLists);
-        long trained = 0;
-        async IAsyncEnumerable<RecordBatch> Train()
-        {
-            await foreach (var b in reader.ReadAsync("train", rows))
-            {
-                if (trained >= samples) yield break;
-                trained += b.Length;
-                yield return b;
-            }
-        }
-        PeakMemory.Reset();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using (var trainer = new Trainer(config, TrainingRun.FeatureSpecOf(reader)))
-            trainer.FitAsync(s => s == "train" ? Train() : reader.ReadAsync(s, rows)).GetAwaiter().GetResult();
-        var peak = PeakMemory.PeakBytes() ?? 0;
-        log?.Invoke($"one MTLDS epoch over {trained:N0} train samples (then valid) in {clock.Elapsed.TotalSeconds:F1} s: peak RSS {peak / 1e6:F0} MB");
-        return (trained, peak);
+        return configs.Select(c => rounds[c.Label].OrderBy(t => t.SamplesPerSecond).ElementAt(Rounds / 2)).ToList();
     }
 }
