@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,7 +33,10 @@ public sealed class ListBatch : IDisposable
         var period = Longs(batch, "period");
         var stage = Ints(batch, "stage");
 
-        var ids = new long[n * 3];
+        // Written straight into the tensors' memory: managed arrays of this size land on the large-object heap,
+        // which grows over an epoch of batches (it is collected only with gen 2).
+        var idsTensor = empty(n, 3, dtype: ScalarType.Int64);
+        var ids = MemoryMarshal.Cast<byte, long>(idsTensor.bytes);
         for (var i = 0; i < n; i++)
         {
             ids[3 * i] = Bucket(user[i], 0x9E3779B97F4A7C15UL, buckets);
@@ -43,19 +47,19 @@ public sealed class ListBatch : IDisposable
         var f = spec.Count;
         // Raw features column by column (a copy of each Arrow buffer); log1p and standardisation run in
         // libtorch, vectorised, instead of per value in C# (that loop was most of the conversion time).
-        var raw = new float[f * n];
         var mean = new float[f];
         var scale = new float[f];
-        for (var c = 0; c < f; c++)
-        {
-            CopyFeature(batch, spec.Names[c], raw.AsSpan(c * n, n));
-            mean[c] = (float)spec.Log1pMean[c];
-            scale[c] = spec.Log1pStd[c] > 0 ? (float)(1 / spec.Log1pStd[c]) : 0f; // a constant feature becomes 0
-        }
         Tensor numericTensor;
         using (NewDisposeScope()) // holds the temporaries until the last native call has read them
         {
-            var x = tensor(raw, new long[] { f, n });
+            var x = empty(f, n);
+            var raw = MemoryMarshal.Cast<byte, float>(x.bytes);
+            for (var c = 0; c < f; c++)
+            {
+                CopyFeature(batch, spec.Names[c], raw.Slice(c * n, n));
+                mean[c] = (float)spec.Log1pMean[c];
+                scale[c] = spec.Log1pStd[c] > 0 ? (float)(1 / spec.Log1pStd[c]) : 0f; // a constant feature becomes 0
+            }
             var m = tensor(mean, new long[] { f, 1 });
             var k = tensor(scale, new long[] { f, 1 });
             numericTensor = x.clamp_min_(Scalars.Zero).log1p_().sub_(m).mul_(k).t().contiguous().MoveToOuterDisposeScope();
@@ -70,19 +74,19 @@ public sealed class ListBatch : IDisposable
         var lists = ListLayout.Ranges(user, period);
         var chunks = Cap(lists, stage, listCap);
         var width = chunks.Count == 0 ? 1 : chunks.Max(c => c.Length);
-        var gather = new long[chunks.Count * width];
-        System.Array.Fill(gather, n); // n: the padding row
+        // Shapes are given at creation: a temporary tensor that is only reshaped can be finalized by the GC
+        // while the native reshape still reads it (a crash we saw), so no chained temporaries here.
+        var gatherTensor = empty(chunks.Count, width, dtype: ScalarType.Int64);
+        var gather = MemoryMarshal.Cast<byte, long>(gatherTensor.bytes);
+        gather.Fill(n); // n: the padding row
         for (var l = 0; l < chunks.Count; l++)
             for (var j = 0; j < chunks[l].Length; j++)
                 gather[l * width + j] = chunks[l][j];
 
-        // Shapes are given at creation: a temporary tensor that is only reshaped can be finalized by the GC
-        // while the native reshape still reads it (a crash we saw), so no chained temporaries here.
-        var gatherTensor = tensor(gather, new long[] { chunks.Count, width });
         using var padRow = ((long)n).ToScalar(); // held: an implicit Scalar can be finalized mid-call
         return new ListBatch
         {
-            Ids = tensor(ids, new long[] { n, 3 }),
+            Ids = idsTensor,
             Numeric = numericTensor,
             Labels = tensor(labels, new long[] { n, tasks.Count }),
             Stages = tensor(stage.Select(s => (long)s).ToArray()),

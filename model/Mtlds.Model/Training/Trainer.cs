@@ -225,26 +225,31 @@ public sealed class Trainer : IDisposable
     private Predictions Predict(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken)
     {
         var tasks = _config.Tasks;
-        var probabilities = tasks.Select(_ => new List<double>()).ToArray();
-        var scores = new List<double>();
-        var stages = new List<int>();
-        var users = new List<long>();
-        var items = new List<long>();
+        // The batches' own arrays are kept and copied once into arrays of the final size: growing lists
+        // would hold up to three copies of a large split at once (capacity doubling, then ToArray).
+        var batches = ScoreBatches(split, cancellationToken).ToList();
+        var n = batches.Sum(b => b.Rows);
+        var probabilities = tasks.Select(_ => new double[n]).ToArray();
+        var scores = new double[n];
+        var stages = new int[n];
+        var users = new long[n];
+        var items = new long[n];
         var lists = new List<(int, int)>();
-        foreach (var batch in ScoreBatches(split, cancellationToken))
+        var offset = 0;
+        for (var i = 0; i < batches.Count; i++)
         {
-            var offset = scores.Count;
-            for (var t = 0; t < tasks.Count; t++) probabilities[t].AddRange(batch.Probabilities[t]);
-            scores.AddRange(batch.Scores);
-            stages.AddRange(batch.Stages);
-            users.AddRange(batch.Users);
-            items.AddRange(batch.Items);
-            lists.AddRange(batch.Lists.Select(l => (l.Start + offset, l.Length)));
+            var batch = batches[i];
+            for (var t = 0; t < tasks.Count; t++) batch.Probabilities[t].CopyTo(probabilities[t], offset);
+            batch.Scores.CopyTo(scores, offset);
+            batch.Stages.CopyTo(stages, offset);
+            batch.Users.CopyTo(users, offset);
+            batch.Items.CopyTo(items, offset);
+            foreach (var (start, length) in batch.Lists) lists.Add((start + offset, length));
+            offset += batch.Rows;
+            batches[i] = null!; // copied: let the collector have it
         }
-        var stageArray = stages.ToArray();
-        var labels = tasks.Select(t => ScoredBatch.Labels(stageArray, t)).ToList();
-        return new Predictions(probabilities.Select(l => l.ToArray()).ToList(), scores.ToArray(), labels, stageArray,
-            users.ToArray(), items.ToArray(), lists);
+        var labels = tasks.Select(t => ScoredBatch.Labels(stages, t)).ToList();
+        return new Predictions(probabilities, scores, labels, stages, users, items, lists);
     }
 
     /// Scores batch by batch, for writers that stream (files, PostgreSQL COPY). Consume it on the calling
