@@ -30,10 +30,18 @@ public sealed class TrainingCheckpoint(int epoch, Action<Stream> write)
     public static int PeekEpoch(Stream stream)
     {
         using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-        if (ReadMagic(r) != Magic) throw new InvalidDataException($"not a training checkpoint (expected '{Magic}')");
+        CheckMagic(ReadMagic(r));
         var epoch = JsonSerializer.Deserialize<Progress>(r.ReadString(), Json)?.Epoch ?? 0;
         stream.Position = 0;
         return epoch;
+    }
+
+    private static void CheckMagic(string magic)
+    {
+        if (magic == Magic) return;
+        throw new InvalidDataException(magic.StartsWith("mtlds-checkpoint/", StringComparison.Ordinal)
+            ? $"the checkpoint was written by another version of mtlds (format '{magic}', this one reads '{Magic}'); train without --resume"
+            : $"not a training checkpoint (expected '{Magic}')");
     }
 
     private static string ReadMagic(BinaryReader r)
@@ -62,7 +70,7 @@ public sealed class TrainingCheckpoint(int epoch, Action<Stream> write)
     internal static (Progress Progress, Dictionary<string, Tensor>? Best) Read(Stream stream, string config, Trainer trainer, ModelOptimizer optimizer)
     {
         using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-        if (ReadMagic(r) != Magic) throw new InvalidDataException($"not a training checkpoint (expected '{Magic}')");
+        CheckMagic(ReadMagic(r));
         var progress = JsonSerializer.Deserialize<Progress>(r.ReadString(), Json) ?? throw new InvalidDataException("the checkpoint has no progress record");
         if (progress.Config != config)
             throw new InvalidDataException($"the checkpoint was written by a training with another configuration ({progress.Config}); train without resuming or into another directory");

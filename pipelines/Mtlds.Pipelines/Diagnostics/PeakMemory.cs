@@ -20,11 +20,14 @@ public static class PeakMemory
     }
 
     /// Peak RSS in bytes since the start or the last Reset; null where /proc is not there.
-    public static long? PeakBytes()
+    public static long? PeakBytes() => PeakOf("/proc/self/status");
+
+    /// VmHWM of a /proc/PID/status file in bytes; null when it cannot be read (no /proc, or the process ended).
+    private static long? PeakOf(string status)
     {
         try
         {
-            foreach (var line in File.ReadLines("/proc/self/status"))
+            foreach (var line in File.ReadLines(status))
                 if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                     return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
         }
@@ -44,15 +47,7 @@ public static class PeakMemory
         long peak = 0;
         var status = $"/proc/{process.Id}/status";
         while (!process.WaitForExit(20))
-        {
-            try
-            {
-                foreach (var line in File.ReadLines(status))
-                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                        peak = Math.Max(peak, long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // it just exited
-        }
+            peak = Math.Max(peak, PeakOf(status) ?? 0);
         process.WaitForExit();
         _ = stdout.Result;
         return (process.ExitCode, peak, stderr.Result);
