@@ -59,7 +59,8 @@ internal static class BenchCommand
                 if (!asJson)
                 {
                     var table = new Table().AddColumns("step", "seconds", "share");
-                    foreach (var (step, seconds) in r.Steps)
+                    // One row per step: a SQL file's statements are summed (GroupBy keeps the first-seen order).
+                    foreach (var (step, seconds) in r.Steps.GroupBy(x => x.Step).Select(g => (g.Key, g.Sum(x => x.Seconds))))
                         table.AddRow(Markup.Escape(step), seconds.ToString("F2", CultureInfo.InvariantCulture), (seconds / r.BuildSeconds).ToString("P0", CultureInfo.InvariantCulture));
                     CliRunner.Out.Write(table);
                     CliRunner.Out.MarkupLine(
