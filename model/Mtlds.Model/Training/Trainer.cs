@@ -212,44 +212,10 @@ public sealed class Trainer : IDisposable
 
     private SplitMetrics Evaluate(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken)
     {
-        var p = Predict(split, cancellationToken);
-        return SplitMetrics.Compute(_config.Tasks, p.Probabilities, p.Scores, p.Labels, p.Stages, p.Users, p.Items, p.Lists);
-    }
-
-    public sealed record Predictions(IReadOnlyList<double[]> Probabilities, double[] Scores, IReadOnlyList<int[]> Labels,
-        int[] Stages, long[] Users, long[] Items, IReadOnlyList<(int Start, int Length)> Lists);
-
-    public Task<Predictions> PredictAsync(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Predict(split, cancellationToken));
-
-    private Predictions Predict(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken)
-    {
-        var tasks = _config.Tasks;
-        // The batches' own arrays are kept and copied once into arrays of the final size: growing lists
-        // would hold up to three copies of a large split at once (capacity doubling, then ToArray).
-        var batches = ScoreBatches(split, cancellationToken).ToList();
-        var n = batches.Sum(b => b.Rows);
-        var probabilities = tasks.Select(_ => new double[n]).ToArray();
-        var scores = new double[n];
-        var stages = new int[n];
-        var users = new long[n];
-        var items = new long[n];
-        var lists = new List<(int, int)>();
-        var offset = 0;
-        for (var i = 0; i < batches.Count; i++)
-        {
-            var batch = batches[i];
-            for (var t = 0; t < tasks.Count; t++) batch.Probabilities[t].CopyTo(probabilities[t], offset);
-            batch.Scores.CopyTo(scores, offset);
-            batch.Stages.CopyTo(stages, offset);
-            batch.Users.CopyTo(users, offset);
-            batch.Items.CopyTo(items, offset);
-            foreach (var (start, length) in batch.Lists) lists.Add((start + offset, length));
-            offset += batch.Rows;
-            batches[i] = null!; // copied: let the collector have it
-        }
-        var labels = tasks.Select(t => ScoredBatch.Labels(stages, t)).ToList();
-        return new Predictions(probabilities, scores, labels, stages, users, items, lists);
+        var metrics = new SplitMetricsAccumulator(_config.Tasks);
+        foreach (var b in ScoreBatches(split, cancellationToken))
+            metrics.Add(b.Probabilities, b.Scores, b.Stages, b.Users, b.Items, b.Lists);
+        return metrics.Result();
     }
 
     /// Scores batch by batch, for writers that stream (files, PostgreSQL COPY). Consume it on the calling

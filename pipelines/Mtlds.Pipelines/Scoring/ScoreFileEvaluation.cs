@@ -71,8 +71,7 @@ public static class ScoreFileEvaluation
             var stages = _stages.ToArray();
             var users = _users.ToArray();
             var lists = Model.Training.ListLayout.Ranges(users, _periods.ToArray());
-            var m = SplitMetrics.Compute(tasks, _p.Select(p => p.ToArray()).ToList(), _scores.ToArray(),
-                tasks.Select(t => Model.Training.ScoredBatch.Labels(stages, t)).ToList(), stages, users, _items.ToArray(), lists);
+            var m = SplitMetrics.Compute(tasks, _p.Select(p => p.ToArray()).ToList(), _scores.ToArray(), stages, users, _items.ToArray(), lists);
             foreach (var (metric, values) in new[] { ("auc", m.Auc), ("gauc", m.Gauc), ("ndcg", m.Ndcg), ("logloss", m.Logloss) })
                 foreach (var label in ScoreColumns.AllTasks.Concat(["5", "10"]).Where(values.ContainsKey))
                     yield return new RunsQueries.MetricRow(split, metric, label, double.IsNaN(values[label]) ? null : values[label], null);
