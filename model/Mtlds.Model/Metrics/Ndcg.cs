@@ -29,16 +29,9 @@ public static class Ndcg
     /// Mean NDCG@k over lists, skipping lists without a positive; NaN when every list is skipped.
     public static double Mean(IEnumerable<(double[] Scores, int[] Stages, long[] ItemIds)> lists, int k)
     {
-        double sum = 0;
-        long count = 0;
-        foreach (var (scores, stages, ids) in lists)
-        {
-            var v = Compute(scores, stages, ids, k);
-            if (double.IsNaN(v)) continue;
-            sum += v;
-            count++;
-        }
-        return count == 0 ? double.NaN : sum / count;
+        var mean = new DefinedMean();
+        foreach (var (scores, stages, ids) in lists) mean.Add(Compute(scores, stages, ids, k));
+        return mean.Value;
     }
 
     private static double Gain(int stage) => Math.Pow(2, stage) - 1;

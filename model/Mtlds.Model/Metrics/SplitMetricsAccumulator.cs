@@ -14,8 +14,7 @@ public sealed class SplitMetricsAccumulator
     private readonly List<double>[] _probabilities;
     private readonly List<sbyte> _stages = [];
     private readonly List<long> _users = [];
-    private readonly double[] _ndcgSum = new double[Ks.Length];
-    private readonly long[] _ndcgLists = new long[Ks.Length];
+    private readonly DefinedMean[] _ndcg = new DefinedMean[Ks.Length];
 
     public SplitMetricsAccumulator(IReadOnlyList<string> tasks)
     {
@@ -37,12 +36,7 @@ public sealed class SplitMetricsAccumulator
         _users.AddRange(users);
         foreach (var (start, length) in lists)
             for (var k = 0; k < Ks.Length; k++)
-            {
-                var v = Ndcg.Compute(scores.Slice(start, length), stages.Slice(start, length), items.Slice(start, length), Ks[k]);
-                if (double.IsNaN(v)) continue; // no positive in the list: skipped, as Ndcg.Mean does
-                _ndcgSum[k] += v;
-                _ndcgLists[k]++;
-            }
+                _ndcg[k].Add(Ndcg.Compute(scores.Slice(start, length), stages.Slice(start, length), items.Slice(start, length), Ks[k]));
     }
 
     public SplitMetrics Result()
@@ -64,7 +58,7 @@ public sealed class SplitMetricsAccumulator
         }
         var ndcg = new SortedDictionary<string, double>();
         for (var k = 0; k < Ks.Length; k++)
-            ndcg[Ks[k].ToString(System.Globalization.CultureInfo.InvariantCulture)] = _ndcgLists[k] == 0 ? double.NaN : _ndcgSum[k] / _ndcgLists[k];
+            ndcg[Ks[k].ToString(System.Globalization.CultureInfo.InvariantCulture)] = _ndcg[k].Value;
         return new SplitMetrics(auc, gauc, ndcg, logloss, stages.Length);
     }
 }
