@@ -32,5 +32,5 @@ SELECT period,
                 / NULLIF(SUM(clicks) OVER (ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0), 0) AS purchase_rate,
        COALESCE(CAST(SUM(carts) OVER (ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS DOUBLE)
                 / NULLIF(SUM(clicks) OVER (ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0), 0) AS cart_rate
-FROM (SELECT period, SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(purchases) AS purchases
+FROM (SELECT period, CAST(SUM(clicks) AS BIGINT) AS clicks, CAST(SUM(carts) AS BIGINT) AS carts, CAST(SUM(purchases) AS BIGINT) AS purchases
       FROM interactions GROUP BY period) p;

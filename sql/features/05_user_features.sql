@@ -6,7 +6,7 @@
 DROP TABLE IF EXISTS user_activity;
 CREATE TABLE user_activity AS
 SELECT user_id, period,
-       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases
+       CAST(SUM(clicks) AS BIGINT) AS clicks, CAST(SUM(carts) AS BIGINT) AS carts, CAST(SUM(favs) AS BIGINT) AS favs, CAST(SUM(purchases) AS BIGINT) AS purchases
 FROM interactions
 WHERE stage > 0
 GROUP BY user_id, period;
@@ -14,7 +14,7 @@ GROUP BY user_id, period;
 -- New distinct items and categories per period: the first period the user engaged with each.
 DROP TABLE IF EXISTS user_firsts;
 CREATE TABLE user_firsts AS
-SELECT user_id, period, SUM(new_item) AS new_items, SUM(new_category) AS new_categories
+SELECT user_id, period, CAST(SUM(new_item) AS BIGINT) AS new_items, CAST(SUM(new_category) AS BIGINT) AS new_categories
 FROM (SELECT user_id, MIN(period) AS period, 1 AS new_item, 0 AS new_category
       FROM interactions WHERE stage > 0 GROUP BY user_id, item_id
       UNION ALL
@@ -25,17 +25,17 @@ GROUP BY user_id, period;
 DROP TABLE IF EXISTS user_windows;
 CREATE TABLE user_windows AS
 SELECT user_id, period,
-       COALESCE(SUM(clicks) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS user_clicks_1p,
-       COALESCE(SUM(clicks) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS user_clicks_3p,
-       COALESCE(SUM(clicks) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS user_clicks_7p,
-       COALESCE(SUM(carts) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS user_carts_1p,
-       COALESCE(SUM(carts) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS user_carts_3p,
-       COALESCE(SUM(carts) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS user_carts_7p,
-       COALESCE(SUM(purchases) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS user_purchases_1p,
-       COALESCE(SUM(purchases) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS user_purchases_3p,
-       COALESCE(SUM(purchases) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS user_purchases_7p,
-       COALESCE(SUM(new_items) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_distinct_items,
-       COALESCE(SUM(new_categories) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_distinct_categories,
+       COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_clicks_1p,
+       COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_clicks_3p,
+       COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_clicks_7p,
+       COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_carts_1p,
+       COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_carts_3p,
+       COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_carts_7p,
+       COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_purchases_1p,
+       COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_purchases_3p,
+       COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_purchases_7p,
+       COALESCE(CAST(SUM(new_items) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_distinct_items,
+       COALESCE(CAST(SUM(new_categories) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_distinct_categories,
        COALESCE(period - MAX(active_period) OVER (PARTITION BY user_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_periods_since_last
 FROM (
     SELECT g.user_id, g.period,

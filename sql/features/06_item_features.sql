@@ -5,7 +5,7 @@
 DROP TABLE IF EXISTS item_activity;
 CREATE TABLE item_activity AS
 SELECT item_id, period,
-       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases
+       CAST(SUM(clicks) AS BIGINT) AS clicks, CAST(SUM(carts) AS BIGINT) AS carts, CAST(SUM(favs) AS BIGINT) AS favs, CAST(SUM(purchases) AS BIGINT) AS purchases
 FROM interactions
 WHERE stage > 0
 GROUP BY item_id, period;
@@ -13,15 +13,15 @@ GROUP BY item_id, period;
 DROP TABLE IF EXISTS item_windows;
 CREATE TABLE item_windows AS
 SELECT item_id, period,
-       COALESCE(SUM(clicks) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS item_clicks_1p,
-       COALESCE(SUM(clicks) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS item_clicks_3p,
-       COALESCE(SUM(clicks) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS item_clicks_7p,
-       COALESCE(SUM(carts) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS item_carts_1p,
-       COALESCE(SUM(carts) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS item_carts_3p,
-       COALESCE(SUM(carts) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS item_carts_7p,
-       COALESCE(SUM(purchases) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING), 0) AS item_purchases_1p,
-       COALESCE(SUM(purchases) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING), 0) AS item_purchases_3p,
-       COALESCE(SUM(purchases) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING), 0) AS item_purchases_7p,
+       COALESCE(CAST(SUM(clicks) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS item_clicks_1p,
+       COALESCE(CAST(SUM(clicks) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS item_clicks_3p,
+       COALESCE(CAST(SUM(clicks) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS item_clicks_7p,
+       COALESCE(CAST(SUM(carts) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS item_carts_1p,
+       COALESCE(CAST(SUM(carts) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS item_carts_3p,
+       COALESCE(CAST(SUM(carts) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS item_carts_7p,
+       COALESCE(CAST(SUM(purchases) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS item_purchases_1p,
+       COALESCE(CAST(SUM(purchases) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS item_purchases_3p,
+       COALESCE(CAST(SUM(purchases) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS item_purchases_7p,
        COALESCE(period - MAX(active_period) OVER (PARTITION BY item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS item_periods_since_last
 FROM (
     SELECT g.item_id, g.period,

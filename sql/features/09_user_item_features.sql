@@ -5,7 +5,7 @@
 DROP TABLE IF EXISTS user_item_activity;
 CREATE TABLE user_item_activity AS
 SELECT user_id, item_id, period,
-       SUM(clicks) AS clicks, SUM(carts) AS carts, SUM(favs) AS favs, SUM(purchases) AS purchases
+       CAST(SUM(clicks) AS BIGINT) AS clicks, CAST(SUM(carts) AS BIGINT) AS carts, CAST(SUM(favs) AS BIGINT) AS favs, CAST(SUM(purchases) AS BIGINT) AS purchases
 FROM interactions
 WHERE stage > 0
 GROUP BY user_id, item_id, period;
@@ -22,10 +22,10 @@ JOIN (SELECT user_id, item_id, MIN(period) AS first_period FROM user_item_activi
 DROP TABLE IF EXISTS user_item_windows;
 CREATE TABLE user_item_windows AS
 SELECT user_id, item_id, period,
-       COALESCE(SUM(clicks) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_item_clicks_before,
-       COALESCE(SUM(carts) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_item_carts_before,
-       COALESCE(SUM(favs) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_item_favs_before,
-       COALESCE(SUM(purchases) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_item_purchases_before,
+       COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_item_clicks_before,
+       COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_item_carts_before,
+       COALESCE(CAST(SUM(favs) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_item_favs_before,
+       COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_item_purchases_before,
        COALESCE(period - MAX(active_period) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_item_periods_since_last
 FROM (
     SELECT g.user_id, g.item_id, g.period,
