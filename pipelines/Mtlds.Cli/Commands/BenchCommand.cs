@@ -37,9 +37,7 @@ internal static class BenchCommand
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            var chosen = parse.GetValue(only)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            if (chosen.Except(Sections).FirstOrDefault() is { } unknown)
-                throw new ConfigurationException($"--only '{unknown}' is not one of {string.Join(", ", Sections)}");
+            var chosen = Choices(parse.GetValue(only)!, "--only", Sections);
             var asJson = parse.GetValue(json);
             var workDir = parse.GetValue(work)!;
             Action<string>? log = asJson ? null : s => CliRunner.Out.MarkupLine($"[grey]{Markup.Escape(s)}[/]");
@@ -96,9 +94,7 @@ internal static class BenchCommand
 
             if (chosen.Contains("train"))
             {
-                var timed = parse.GetValue(models)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-                if (timed.Except(Model.Training.ModelConfig.Models).FirstOrDefault() is { } unknownModel)
-                    throw new ConfigurationException($"--models '{unknownModel}' is not one of {string.Join(", ", Model.Training.ModelConfig.Models)}");
+                var timed = Choices(parse.GetValue(models)!, "--models", Model.Training.ModelConfig.Models);
                 PeakMemory.Reset();
                 var gflops = Model.Training.MatmulThroughput.MeasureGflops();
                 figures["machine.matmul_gflops"] = Math.Round(gflops, 1);
@@ -152,6 +148,15 @@ internal static class BenchCommand
             return 0;
         }));
         return command;
+    }
+
+    /// A comma-separated option value whose every item must be one of `allowed`.
+    private static string[] Choices(string value, string option, IReadOnlyList<string> allowed)
+    {
+        var items = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (items.Except(allowed).FirstOrDefault() is { } unknown)
+            throw new ConfigurationException($"{option} '{unknown}' is not one of {string.Join(", ", allowed)}");
+        return items;
     }
 
     private static double PeakMb() => Math.Round((PeakMemory.PeakBytes() ?? 0) / 1e6);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DuckDB.NET.Data;
+using Mtlds.Pipelines.Diagnostics;
 using Mtlds.Pipelines.Generation;
 
 namespace Mtlds.Pipelines.Features;
@@ -47,7 +48,7 @@ public sealed class FeatureBenchmark
             scans.Add(scan.Elapsed.TotalSeconds);
             log?.Invoke($"plain DuckDB scan {i + 1}: {scans[^1]:F2} s");
         }
-        var scanSeconds = scans.Order().ElementAt(1);
+        var scanSeconds = Median.Of(scans);
 
         var steps = new List<(string, double)>();
         var step = Stopwatch.StartNew();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mtlds.Model.Training;
+using Mtlds.Pipelines.Diagnostics;
 using Mtlds.Pipelines.Scoring;
 using Npgsql;
 
@@ -57,10 +58,8 @@ public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
         {
             File.Delete(csv);
         }
-        return new Result(rows, Median(sinkTimes), Median(psqlTimes), bytes, fileSeconds);
+        return new Result(rows, Median.Of(sinkTimes), Median.Of(psqlTimes), bytes, fileSeconds);
     }
-
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     private (double Sink, double Psql) Round(long rows, string csv, string psqlRun)
     {
