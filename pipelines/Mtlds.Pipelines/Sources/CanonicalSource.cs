@@ -8,6 +8,9 @@ public sealed class CanonicalSource : IEventSource
     public IReadOnlyList<string>? Header { get; } = ["user_id", "item_id", "category_id", "behavior", "ts"];
     public IReadOnlyList<string> ParquetColumns => Header!;
 
+    public StrictCsvForm StrictForm { get; } = new("user_id,item_id,category_id,behavior,ts",
+        new[] { Behavior.Impression, Behavior.Click, Behavior.Cart, Behavior.Fav, Behavior.Purchase }.ToDictionary(b => b, b => b));
+
     public bool TryParse(IReadOnlyList<string> f, out CanonicalEvent ev, out RejectReason reason)
     {
         ev = default;

@@ -16,4 +16,9 @@ public interface IEventSource
     /// Maps one row's fields to an event; returns false with the reason when the row is invalid.
     /// Range checks on the timestamp are the caller's (they depend on the run), not the source's.
     bool TryParse(IReadOnlyList<string> fields, out CanonicalEvent ev, out RejectReason reason);
+
+    /// The plainest form of this format's rows, `user,item,category,behavior,unix_seconds` with bare digits,
+    /// for which a plain CSV file may be loaded by DuckDB's parallel reader instead of row by row; null when
+    /// the format has no such form. TryParse must accept every row in this form with the same values.
+    StrictCsvForm? StrictForm => null;
 }

@@ -8,6 +8,11 @@ public sealed class TaobaoSource : IEventSource
     public IReadOnlyList<string>? Header => null;
     public IReadOnlyList<string> ParquetColumns { get; } = ["user_id", "item_id", "category_id", "behavior", "timestamp"];
 
+    public StrictCsvForm StrictForm { get; } = new(null, new Dictionary<string, string>
+    {
+        ["pv"] = Behavior.Click, ["cart"] = Behavior.Cart, ["fav"] = Behavior.Fav, ["buy"] = Behavior.Purchase,
+    });
+
     public bool TryParse(IReadOnlyList<string> f, out CanonicalEvent ev, out RejectReason reason)
     {
         ev = default;

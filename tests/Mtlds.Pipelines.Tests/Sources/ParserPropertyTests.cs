@@ -47,7 +47,7 @@ public sealed class ParserPropertyTests
     public Property Mutated_valid_rows_are_accepted_or_rejected_and_counts_reconcile() =>
         Prop.ForAll(Mutations().ToArbitrary(), text => Ingests("taobao", Encoding.UTF8.GetBytes(text)));
 
-    private static Gen<string> Mutations() =>
+    internal static Gen<string> Mutations() =>
         from rows in Gen.Elements(ValidRows).ArrayOf()
         from edits in Gen.Choose(0, 6)
         from seed in Gen.Choose(0, int.MaxValue - 1)
