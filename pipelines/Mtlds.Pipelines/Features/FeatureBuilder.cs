@@ -80,7 +80,10 @@ public sealed class FeatureBuilder
             OnStep?.Invoke("counting samples, lists and labels");
             var splits = SplitNames.ToDictionary(s => s, s => Summarise(db, SplitFile(s), $"{s}.{ext}"));
             OnStep?.Invoke("feature statistics on train");
-            var features = FeatureStatistics(db, SplitFile("train"), featureColumns);
+            var features = options.Format == "csv"
+                ? SqlFeatureStatistics(db, SplitFile("train"), featureColumns)
+                : FeatureStatistics.OfParquet(Path.Combine(staging, $"train.{ext}"), featureColumns)
+                    .Select((m, i) => Define(featureColumns[i], m.Mean, m.Std)).ToList();
 
             var manifest = new Manifest
             {
@@ -157,7 +160,12 @@ public sealed class FeatureBuilder
             new SortedDictionary<string, long> { ["click"] = L(4), ["cart"] = L(5), ["purchase"] = L(6) }, L(7));
     }
 
-    private static List<FeatureDefinition> FeatureStatistics(DuckDBConnection db, string source, IReadOnlyList<string> features)
+    private static FeatureDefinition Define(string feature, double mean, double std) =>
+        new(feature, FeatureCatalog.Describe(feature), Math.Round(mean, 12), Math.Round(std, 12));
+
+    /// The statistics of a CSV split, in SQL (the same definition as FeatureStatistics.OfParquet, which is
+    /// four times faster but reads Parquet only).
+    private static List<FeatureDefinition> SqlFeatureStatistics(DuckDBConnection db, string source, IReadOnlyList<string> features)
     {
         if (features.Count == 0) return [];
         // log1p computed once per value in a subquery; mean and population standard deviation over it.
@@ -167,8 +175,7 @@ public sealed class FeatureBuilder
         cmd.CommandText = $"SELECT {string.Join(", ", aggregates)} FROM (SELECT {string.Join(", ", logs)} FROM {source}) t";
         using var r = cmd.ExecuteReader();
         r.Read();
-        return features.Select((f, i) => new FeatureDefinition(f, FeatureCatalog.Describe(f),
-            Math.Round(r.GetDouble(2 * i), 12), Math.Round(r.GetDouble(2 * i + 1), 12))).ToList();
+        return features.Select((f, i) => Define(f, r.GetDouble(2 * i), r.GetDouble(2 * i + 1))).ToList();
     }
 
     private static void Execute(DuckDBConnection db, string sql, string origin)

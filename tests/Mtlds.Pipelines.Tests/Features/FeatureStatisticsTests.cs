@@ -1,0 +1,56 @@
+using System.Globalization;
+using Mtlds.Pipelines.Features;
+using Mtlds.Pipelines.Tests.Fixtures;
+
+namespace Mtlds.Pipelines.Tests.Features;
+
+/// The standardisation statistics read from Parquet in C# equal DESIGN §5's definition computed in SQL.
+public sealed class FeatureStatisticsTests(TaobaoDatasetFixture data) : IClassFixture<TaobaoDatasetFixture>, IDisposable
+{
+    private readonly string _dir = TestData.TempDir("stats");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void The_manifest_statistics_of_the_Taobao_train_split_equal_SQL_over_its_rows()
+    {
+        var features = data.Manifest.Features;
+        Assert.True(features.Count >= 50);
+        var sql = features.Select(f => $"avg(ln(1 + abs({f.Name}))) AS m_{f.Name}, stddev_pop(ln(1 + abs({f.Name}))) AS s_{f.Name}");
+        var expected = TestData.Rows(data.Dir, "train", $"SELECT {string.Join(", ", sql)} FROM t").Single();
+        foreach (var f in features)
+        {
+            AssertClose(expected.D($"m_{f.Name}"), f.Log1pMean, f.Name);
+            AssertClose(expected.D($"s_{f.Name}"), f.Log1pStd, f.Name);
+        }
+        Assert.Contains(features, f => f.Log1pStd > 0.1); // not a file of zeros
+    }
+
+    [Fact]
+    public void Nulls_are_skipped_row_groups_merge_and_an_empty_column_gives_zeros()
+    {
+        var file = Path.Combine(_dir, "small.parquet");
+        TestData.Query($"""
+            COPY (SELECT CAST(CASE WHEN i % 7 = 0 THEN NULL ELSE (i * 37) % 1000 / 3.0 END AS FLOAT) AS a,
+                         CAST(NULL AS FLOAT) AS empty,
+                         CAST(1e6 + (i % 3) AS FLOAT) AS big
+                  FROM range(25000) r(i)) TO '{file}' (FORMAT parquet, ROW_GROUP_SIZE 4096)
+            """);
+        var stats = FeatureStatistics.OfParquet(file, ["a", "empty", "big"]);
+        var expected = TestData.Query($"""
+            SELECT avg(ln(1 + abs(a))) AS ma, stddev_pop(ln(1 + abs(a))) AS sa,
+                   avg(ln(1 + abs(big))) AS mb, stddev_pop(ln(1 + abs(big))) AS sb
+            FROM read_parquet('{file}')
+            """).Single();
+        AssertClose(expected.D("ma"), stats[0].Mean, "a");
+        AssertClose(expected.D("sa"), stats[0].Std, "a");
+        Assert.Equal(new FeatureStatistics.Moments(0, 0), stats[1]);
+        AssertClose(expected.D("mb"), stats[2].Mean, "big");
+        // A small spread on a large mean: the naive E[x²] − E[x]² would lose most digits here.
+        AssertClose(expected.D("sb"), stats[2].Std, "big", relative: 1e-6);
+    }
+
+    private static void AssertClose(double expected, double actual, string what, double relative = 1e-9) =>
+        Assert.True(Math.Abs(expected - actual) <= relative * Math.Max(1e-12, Math.Abs(expected)),
+            string.Create(CultureInfo.InvariantCulture, $"{what}: expected {expected:R}, got {actual:R}"));
+}
