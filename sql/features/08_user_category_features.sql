@@ -19,8 +19,8 @@ FROM samples s
 JOIN (SELECT user_id, category_id, MIN(period) AS first_period FROM user_category_activity GROUP BY user_id, category_id) f
   ON f.user_id = s.user_id AND f.category_id = s.category_id AND s.period > f.first_period;
 
-DROP TABLE IF EXISTS user_category_windows;
-CREATE TABLE user_category_windows AS
+DROP TABLE IF EXISTS user_category_features;
+CREATE TABLE user_category_features AS
 SELECT user_id, category_id, period,
        COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_category_clicks_1p,
        COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_category_clicks_3p,
@@ -40,8 +40,3 @@ FROM (
     FROM (SELECT user_id, category_id, period FROM user_category_activity UNION SELECT user_id, category_id, period FROM user_category_sample_keys) g
     LEFT JOIN user_category_activity a ON a.user_id = g.user_id AND a.category_id = g.category_id AND a.period = g.period
 ) grid;
-
-DROP TABLE IF EXISTS user_category_features;
-CREATE TABLE user_category_features AS
-SELECT w.*
-FROM user_category_windows w;

@@ -2,13 +2,12 @@
 -- before), periods since the user last engaged with it (0: never).
 -- Every value sees only periods strictly before the row's own period (frames end at 1 PRECEDING).
 -- Activity is engaged interactions only (impressions feed no feature), which keeps the tables small.
+-- Interactions are one row per (user, item, period) already: no grouping needed.
 DROP TABLE IF EXISTS user_item_activity;
 CREATE TABLE user_item_activity AS
-SELECT user_id, item_id, period,
-       CAST(SUM(clicks) AS BIGINT) AS clicks, CAST(SUM(carts) AS BIGINT) AS carts, CAST(SUM(favs) AS BIGINT) AS favs, CAST(SUM(purchases) AS BIGINT) AS purchases
+SELECT user_id, item_id, period, clicks, carts, favs, purchases
 FROM interactions
-WHERE stage > 0
-GROUP BY user_id, item_id, period;
+WHERE stage > 0;
 
 -- Only samples whose pair was engaged with in an earlier period can have a non-zero feature; the
 -- dataset fills the others with zeros. This keeps the window over pairs, not over every sample.
@@ -19,8 +18,8 @@ FROM samples s
 JOIN (SELECT user_id, item_id, MIN(period) AS first_period FROM user_item_activity GROUP BY user_id, item_id) f
   ON f.user_id = s.user_id AND f.item_id = s.item_id AND s.period > f.first_period;
 
-DROP TABLE IF EXISTS user_item_windows;
-CREATE TABLE user_item_windows AS
+DROP TABLE IF EXISTS user_item_features;
+CREATE TABLE user_item_features AS
 SELECT user_id, item_id, period,
        COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_item_clicks_before,
        COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_item_carts_before,
@@ -35,8 +34,3 @@ FROM (
     FROM (SELECT user_id, item_id, period FROM user_item_activity UNION SELECT user_id, item_id, period FROM user_item_sample_keys) g
     LEFT JOIN user_item_activity a ON a.user_id = g.user_id AND a.item_id = g.item_id AND a.period = g.period
 ) grid;
-
-DROP TABLE IF EXISTS user_item_features;
-CREATE TABLE user_item_features AS
-SELECT w.*
-FROM user_item_windows w;
