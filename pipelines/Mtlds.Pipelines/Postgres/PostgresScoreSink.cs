@@ -36,6 +36,7 @@ public sealed class PostgresScoreSink : IScoreSink
             try
             {
                 new Migrator(target).Apply(conn);
+                RunLiveness.Hold(conn, target, run.RunId); // before the row says 'running': see RunLiveness
                 Register(conn);
                 Execute(conn, "DROP TABLE IF EXISTS pg_temp.score_stage");
                 Execute(conn, $"CREATE TEMP TABLE score_stage (LIKE {target.QuotedSchema}.scores)");
@@ -155,7 +156,8 @@ public sealed class PostgresScoreSink : IScoreSink
         }
         catch (Exception e) when (e is NpgsqlException or PostgresUnavailableException)
         {
-            // Nothing was published either way; the run stays 'running' until a rerun replaces it.
+            // Nothing was published either way; the run stays 'running' until `mtlds runs` (or any reader
+            // of runs) sees that this session's lock is gone and marks it interrupted.
         }
     }
 

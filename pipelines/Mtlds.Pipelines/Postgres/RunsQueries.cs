@@ -64,6 +64,7 @@ public sealed class RunsQueries(PostgresTarget target)
         try
         {
             new Migrator(target).Apply(conn); // an empty database answers with empty tables, not an error
+            RunLiveness.MarkInterrupted(conn, target); // a killed scorer's run does not stay 'running'
             return conn;
         }
         catch

@@ -51,6 +51,39 @@ public sealed class FaultTests(TrainedModelFixture trained, PostgresFixture pg, 
     }
 
     [Fact]
+    public async Task A_scorer_killed_before_publishing_leaves_its_run_interrupted_not_running()
+    {
+        var env = new Dictionary<string, string> { [PostgresTarget.EnvironmentVariable] = PostgresFixture.ServerConnectionString };
+        var runs = new RunsQueries(new PostgresTarget(PostgresFixture.ServerConnectionString, pg.Schema));
+        Assert.DoesNotContain(runs.Runs(), r => r.RunId == "killed"); // also creates the schema's tables
+        using var p = MtldsProcess.Start(env, "score", "--model", trained.Model, "--data", trained.Features, "--split", "train",
+            "--pg", "--schema", pg.Schema, "--run-id", "killed");
+        _ = p.StandardOutput.ReadToEndAsync();
+        _ = p.StandardError.ReadToEndAsync();
+        using var conn = pg.DataSource.OpenConnection();
+        var clock = Stopwatch.StartNew();
+        while (conn.ExecuteScalar<string?>("SELECT status FROM runs WHERE run_id = 'killed'") != "running" && !p.HasExited
+               && clock.Elapsed < TimeSpan.FromMinutes(1))
+            await Task.Delay(5);
+        // While its scorer lives, a reader leaves the run alone.
+        Assert.Equal("running", runs.Runs().Single(r => r.RunId == "killed").Status);
+        Assert.False(p.HasExited, "scoring ended before it could be killed");
+        p.Kill();
+        await p.WaitForExitAsync();
+
+        // The server ends the killed scorer's session when it sees the socket closed: a moment, not at once.
+        clock.Restart();
+        while (runs.Status("killed") == "running" && clock.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(50);
+        var run = runs.Runs().Single(r => r.RunId == "killed");
+        Assert.Equal("failed", run.Status);
+        Assert.Equal(RunLiveness.InterruptedError, run.Error);
+        Assert.Equal(0, conn.ExecuteScalar<long>("SELECT count(*) FROM scores WHERE run_id = 'killed'"));
+        var listed = MtldsProcess.Run(env, "runs", "--pg", "--schema", pg.Schema);
+        Assert.Equal(0, listed.ExitCode);
+        Assert.Contains("interrupted", listed.Stdout);
+    }
+
+    [Fact]
     public void A_model_folder_whose_save_was_interrupted_is_refused_not_scored()
     {
         var model = Path.Combine(_dir, "model");
