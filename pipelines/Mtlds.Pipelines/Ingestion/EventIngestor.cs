@@ -114,11 +114,17 @@ public sealed class EventIngestor(IEventSource source, TimeWindow window)
                           delim = ',', quote = '"', escape = '"', compression = 'none',
                           columns = {RawColumns})
             """;
-        var loaded = cmd.ExecuteNonQuery();
-        // Both readers saw the same bytes: a difference is a defect here, never something to pass over.
+        // Both readers see the same bytes, so they agree unless the file changed in between (still being
+        // written?); never pass over a difference. The build fails whole and leaves no output.
+        const string Changed = "was it still being written? Run again once it is complete";
+        int loaded;
+        try { loaded = cmd.ExecuteNonQuery(); }
+        catch (DuckDBException e)
+        {
+            throw new InputException($"{file}: changed while it was read ({e.Message.Split('\n')[0]}); {Changed}", e);
+        }
         if (loaded != summary.Rows)
-            throw new InvalidOperationException(
-                $"{file}: DuckDB's CSV reader loaded {loaded} rows where the strict scan counted {summary.Rows}; this is a defect in mtlds, please report it");
+            throw new InputException($"{file}: {summary.Rows} rows when checked but {loaded} when loaded; {Changed}");
         return summary;
     }
 
