@@ -99,9 +99,11 @@ public sealed class EventIngestor(IEventSource source, TimeWindow window)
     private StrictCsvScan.Summary? TryLoadStrict(DuckDBConnection db, string file)
     {
         // DuckDB would read a path with wildcard characters as a glob.
-        if (source.StrictForm is not { } form || file.AsSpan().IndexOfAny("*?[]{}") >= 0 || !IsPlainText(file)) return null;
-        var summary = StrictCsvScan.Scan(file, form,
-            Math.Max(EarliestTs, window.From), Math.Min(window.RunStart, window.To == long.MinValue ? long.MinValue : window.To - 1));
+        if (source.StrictForm is not { } form || file.AsSpan().IndexOfAny("*?[]{}") >= 0
+            || RawFileReader.Sniff(file) != RawFileReader.FileKind.Csv)
+            return null;
+        var (minTs, maxTs) = AcceptedTimes();
+        var summary = StrictCsvScan.Scan(file, form, minTs, maxTs);
         if (summary is null) return null;
         var behavior = form.Behaviors.All(b => b.Key == b.Value)
             ? "behavior"
@@ -128,14 +130,9 @@ public sealed class EventIngestor(IEventSource source, TimeWindow window)
         return summary;
     }
 
-    /// Neither gzip nor Parquet, by the magic bytes (as RawFileReader tells them).
-    private static bool IsPlainText(string file)
-    {
-        Span<byte> magic = stackalloc byte[4];
-        using var s = File.OpenRead(file);
-        var n = s.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-        return !(n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) && !(n == 4 && magic.SequenceEqual("PAR1"u8));
-    }
+    /// The timestamps CheckTime accepts, as an inclusive range.
+    private (long Min, long Max) AcceptedTimes() =>
+        (Math.Max(EarliestTs, window.From), Math.Min(window.RunStart, window.To == long.MinValue ? long.MinValue : window.To - 1));
 
     private bool CheckTime(long ts, out RejectReason reason)
     {

@@ -17,9 +17,10 @@ public static class RawFileReader
         return kind == FileKind.Parquet ? ReadParquet(file, source) : ReadCsv(file, source, kind == FileKind.Gzip);
     }
 
-    private enum FileKind { Csv, Gzip, Parquet }
+    internal enum FileKind { Csv, Gzip, Parquet }
 
-    private static FileKind Sniff(string file)
+    /// What a file holds, by its magic bytes rather than its name; an unreadable or empty file is refused.
+    internal static FileKind Sniff(string file)
     {
         Span<byte> magic = stackalloc byte[4];
         int n;

@@ -69,6 +69,7 @@ public static class StrictCsvScan
             while (at < length && next < 0)
             {
                 var read = RandomAccess.Read(handle, probe, at);
+                if (read == 0) break; // the file shrank under us; the scan of the ranges will notice
                 var nl = probe.AsSpan(0, read).IndexOf((byte)'\n');
                 if (nl >= 0) next = at + nl + 1;
                 else at += read;
@@ -89,6 +90,7 @@ public static class StrictCsvScan
         while (true)
         {
             var read = at < end ? RandomAccess.Read(handle, buffer.AsSpan(filled, (int)Math.Min(buffer.Length - filled, end - at)), at) : 0;
+            if (read == 0 && at < end) return null; // the file shrank while it was read
             at += read;
             filled += read;
             var atEnd = at >= end;

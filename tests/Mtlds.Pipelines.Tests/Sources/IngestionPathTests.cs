@@ -114,12 +114,25 @@ public sealed class IngestionPathTests : IDisposable
             AssertSameOutcome("taobao", file);
         });
 
-    private void AssertSameOutcome(string source, string file)
+    [Theory]
+    [InlineData(1511654399)] // a second before --from
+    [InlineData(1511654400)] // --from itself
+    [InlineData(1511740799)] // the last second before --to
+    [InlineData(1511740800)] // --to itself (excluded)
+    public void The_window_edges_mean_the_same_to_both_paths(long ts)
+    {
+        var window = TimeWindow.Create("2017-11-26", "2017-11-27", RunStart);
+        var file = Path.Combine(_dir, "edge.csv");
+        File.WriteAllText(file, $"1,2,3,pv,1511700000\n4,5,6,buy,{ts}\n");
+        AssertSameOutcome("taobao", file, window);
+    }
+
+    private void AssertSameOutcome(string source, string file, TimeWindow? window = null)
     {
         Outcome? strict = null, rowByRow = null;
         string? strictError = null, rowError = null;
-        try { strict = Ingest(source, file, Open, strictReader: true); } catch (InputException e) { strictError = e.Message; }
-        try { rowByRow = Ingest(source, file, Open, strictReader: false); } catch (InputException e) { rowError = e.Message; }
+        try { strict = Ingest(source, file, window ?? Open, strictReader: true); } catch (InputException e) { strictError = e.Message; }
+        try { rowByRow = Ingest(source, file, window ?? Open, strictReader: false); } catch (InputException e) { rowError = e.Message; }
         Assert.Equal(rowError, strictError);
         if (rowByRow is not null) AssertSame(rowByRow, strict!);
     }
