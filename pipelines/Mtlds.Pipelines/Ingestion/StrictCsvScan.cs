@@ -32,14 +32,14 @@ public static class StrictCsvScan
         }
         if (start >= length) return null;
 
-        var tokens = form.Behaviors.Keys.Select(k => Encoding.ASCII.GetBytes(k)).ToArray();
+        var keys = form.Behaviors.Keys.ToArray();
+        var tokens = keys.Select(k => Encoding.ASCII.GetBytes(k)).ToArray();
         var ranges = Split(handle, start, length, Environment.ProcessorCount);
         var parts = new Part?[ranges.Count];
         Parallel.For(0, ranges.Count, i => parts[i] = ScanRange(handle, ranges[i].Start, ranges[i].End, tokens, minTs, maxTs));
         if (parts.Any(p => p is null)) return null;
 
         var byBehavior = new Dictionary<string, long>();
-        var keys = form.Behaviors.Keys.ToArray();
         for (var t = 0; t < keys.Length; t++)
         {
             var n = parts.Sum(p => p!.Counts[t]);
