@@ -194,7 +194,9 @@ public sealed class FeatureBuilder
     {
         if (features.Count == 0) return [];
         // log1p computed once per value in a subquery; mean and population standard deviation over it.
-        var logs = features.Select((f, i) => $"LN(1 + ABS({f})) AS l{i}"); // features are non-negative; ABS guards LN cheaply (GREATEST is 20× slower in DuckDB 1.5)
+        // Features are non-negative; ABS guards LN cheaply (GREATEST is 20× slower in DuckDB 1.5). Read back from
+        // text they are doubles: the cast makes them the floats that were written, as in the Parquet files.
+        var logs = features.Select((f, i) => $"LN(1 + ABS(CAST({f} AS FLOAT))) AS l{i}");
         var aggregates = features.Select((_, i) => $"COALESCE(AVG(l{i}), 0), COALESCE(STDDEV_POP(l{i}), 0)");
         using var cmd = db.CreateCommand();
         cmd.CommandText = $"SELECT {string.Join(", ", aggregates)} FROM (SELECT {string.Join(", ", logs)} FROM {source}) t";
