@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Mtlds.Pipelines.Features;
+using Mtlds.Pipelines.Runs;
 using Spectre.Console;
 
 namespace Mtlds.Cli.Commands;
@@ -22,7 +23,7 @@ internal static class FeaturesCommand
         var timezone = new Option<string?>("--timezone") { Description = "Zone whose local day cuts periods (default UTC; Taobao: Asia/Shanghai)" };
         var validPeriods = new Option<int?>("--valid-periods") { Description = "Periods in the valid split, before the test ones (default 1)" };
         var testPeriods = new Option<int?>("--test-periods") { Description = "Last periods that form the test split (default 1)" };
-        var config = new Option<string?>("--config") { Description = "YAML file with these settings under 'features:'; options override it" };
+        var config = new Option<string?>("--config") { Description = "YAML config (the file `mtlds run` reads): these settings under 'features:' (also alpha, out); options override it" };
 
         var command = new Command("features",
             "Turn raw event logs into ordered label sequences and point-in-time features.\n\n"
@@ -33,25 +34,26 @@ internal static class FeaturesCommand
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            var file = parse.GetValue(config) is { } path ? FeaturesConfig.Load(path) : new Dictionary<string, string>();
-            string? Pick(Option<string?> o, string key) => parse.GetValue(o) ?? file.GetValueOrDefault(key);
-            int? PickInt(Option<int?> o, string key) => parse.GetValue(o)
-                ?? (file.TryGetValue(key, out var v) ? FeaturesConfig.ParseInt(v, key) : null);
-            var defaults = new FeatureOptions { Source = "", EventsPath = "", OutDir = "" };
+            // The same reader and file shape as `mtlds run --config`: one config serves both, checked alike.
+            var file = parse.GetValue(config) is { } path
+                ? PipelineConfigFile.Load(path, [], requireInputs: false).Features
+                : new PipelineConfig.FeaturesSection();
             var options = new FeatureOptions
             {
-                Source = Pick(source, "source") ?? throw new Pipelines.ConfigurationException("--source is required (taobao, retailrocket, rees46, canonical)"),
-                EventsPath = Pick(events, "events") ?? throw new Pipelines.ConfigurationException("--events is required"),
-                OutDir = Pick(outDir, "out") ?? throw new Pipelines.ConfigurationException("--out is required"),
-                Period = Pick(period, "period") ?? defaults.Period,
-                Negatives = PickInt(negatives, "negatives") ?? defaults.Negatives,
-                Seed = PickInt(seed, "seed") ?? defaults.Seed,
-                Format = Pick(format, "format") ?? defaults.Format,
-                From = Pick(from, "from"),
-                To = Pick(to, "to"),
-                Timezone = Pick(timezone, "timezone") ?? defaults.Timezone,
-                ValidPeriods = PickInt(validPeriods, "valid_periods") ?? defaults.ValidPeriods,
-                TestPeriods = PickInt(testPeriods, "test_periods") ?? defaults.TestPeriods,
+                Source = parse.GetValue(source) ?? NonEmpty(file.Source)
+                    ?? throw new Pipelines.ConfigurationException("--source is required (taobao, retailrocket, rees46, canonical)"),
+                EventsPath = parse.GetValue(events) ?? NonEmpty(file.Events) ?? throw new Pipelines.ConfigurationException("--events is required"),
+                OutDir = parse.GetValue(outDir) ?? NonEmpty(file.Out) ?? throw new Pipelines.ConfigurationException("--out is required"),
+                Period = parse.GetValue(period) ?? file.Period,
+                Negatives = parse.GetValue(negatives) ?? file.Negatives,
+                Seed = parse.GetValue(seed) ?? file.Seed,
+                Format = parse.GetValue(format) ?? file.Format,
+                From = parse.GetValue(from) ?? file.From,
+                To = parse.GetValue(to) ?? file.To,
+                Timezone = parse.GetValue(timezone) ?? file.Timezone,
+                ValidPeriods = parse.GetValue(validPeriods) ?? file.ValidPeriods,
+                TestPeriods = parse.GetValue(testPeriods) ?? file.TestPeriods,
+                Alpha = file.Alpha,
             };
 
             Manifest manifest = null!;
@@ -71,6 +73,8 @@ internal static class FeaturesCommand
         }));
         return command;
     }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static void Summarise(Manifest m, string outDir, TimeSpan elapsed)
     {

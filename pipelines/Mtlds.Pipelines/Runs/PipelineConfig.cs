@@ -26,6 +26,9 @@ public sealed class PipelineConfig
         public int ValidPeriods { get; set; } = 1;
         public int TestPeriods { get; set; } = 1;
         public double Alpha { get; set; } = 10;
+        /// Where `mtlds features --config` writes when --out is not given. `mtlds run` keeps its dataset under
+        /// its own --out (beside the model and the run state), so it does not read this.
+        public string? Out { get; set; }
 
         public FeatureOptions ToOptions(string outDir) => new()
         {

@@ -72,6 +72,35 @@ public sealed class FeaturesCliTests : IDisposable
     }
 
     [Fact]
+    public void One_config_file_serves_features_and_run_alike()
+    {
+        var outDir = Path.Combine(_dir, "from-config");
+        var config = Path.Combine(_dir, "shared.yaml");
+        File.WriteAllText(config, $"""
+            features:
+              source: taobao
+              events: {RepoPaths.Taobao("users-full-history-b.csv")}
+              timezone: Asia/Shanghai
+              out: {outDir}
+              alpha: 5
+            train:
+              epochs: 2
+            """ + "\n");
+        var shown = MtldsProcess.Run("config", "show", "--config", config);
+        Assert.True(shown.ExitCode == 0, shown.Stderr);
+        Assert.Contains($"out: {outDir}", shown.Stdout);
+
+        var r = MtldsProcess.Run("features", "--config", config); // --out comes from the file
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(File.Exists(Path.Combine(outDir, "manifest.json")));
+
+        File.AppendAllText(config, "  epochz: 3\n"); // a typo in a section `features` does not use still fails
+        var bad = MtldsProcess.Run("features", "--config", config);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("unknown key 'train.epochz'", bad.Stderr);
+    }
+
+    [Fact]
     public void Generate_writes_the_same_bytes_for_a_seed_and_a_funnel_like_Taobao()
     {
         string Gen(string name, int seed)
