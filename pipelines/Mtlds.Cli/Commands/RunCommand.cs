@@ -30,6 +30,9 @@ internal static class RunCommand
             var resolved = Resolve(parse, config, set, source, events);
             var target = parse.GetResult(pg.Pg) is null ? null : PostgresTarget.Resolve(parse.GetValue(pg.Pg), resolved.Score.Schema)
                 ?? throw new Pipelines.ConfigurationException($"--pg needs a connection string, or ${PostgresTarget.EnvironmentVariable} set");
+            if (resolved.Features.Out is { Length: > 0 } ignored)
+                CliRunner.Out.MarkupLine(Markup.Escape(
+                    $"note: features.out ({ignored}) is for mtlds features; run keeps its dataset in {Path.Combine(parse.GetValue(outDir)!, "features")}"));
             PipelineRun.Result result = null!;
             CliRunner.Out.Status().Start("features", ctx =>
             {
