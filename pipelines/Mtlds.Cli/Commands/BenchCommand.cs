@@ -149,7 +149,7 @@ internal static class BenchCommand
                 figures["score.psql_copy_ratio"] = Math.Round(r.PsqlCopyRatio, 2);
                 if (!asJson)
                     CliRunner.Out.MarkupLine(
-                        $"score → CSV file {r.FileRowsPerSecond:N0} rows/s; score → PostgreSQL: {r.Rows:N0} rows at {r.SinkRowsPerSecond:N0} rows/s (binary COPY to staging + publish); "
+                        $"score → CSV file {r.FileRowsPerSecond:N0} rows/s; score → PostgreSQL: {r.Rows:N0} rows at {r.SinkRowsPerSecond:N0} rows/s (binary COPY in one transaction); "
                         + $"psql \\copy of the same rows {r.PsqlRowsPerSecond:N0} rows/s; [bold]{r.PsqlCopyRatio:F2}× psql's speed[/] (target ≥ 1)");
             }
 

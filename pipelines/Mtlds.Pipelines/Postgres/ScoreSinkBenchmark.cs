@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace Mtlds.Pipelines.Postgres;
 
-/// Rows/s of publishing scores to PostgreSQL (binary COPY into staging, then one publishing transaction) next
+/// Rows/s of publishing scores to PostgreSQL (binary COPY into `scores` inside one transaction) next
 /// to `psql \copy` of the same rows from a CSV file into the same table, measured in the same run. The rows
 /// are synthetic but shaped like real ones (three tasks); both runs are deleted afterwards.
 public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
