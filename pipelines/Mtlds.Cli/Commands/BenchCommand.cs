@@ -13,7 +13,7 @@ namespace Mtlds.Cli.Commands;
 /// `mtlds bench`: throughput against yardsticks measured in the same run.
 internal static class BenchCommand
 {
-    private static readonly string[] Sections = ["features", "memory", "train", "score"];
+    private static readonly string[] Sections = ["features", "floor", "memory", "train", "score"];
 
     public static Command Create()
     {
@@ -21,13 +21,14 @@ internal static class BenchCommand
         var work = new Option<string>("--work") { Description = "Folder for the generated log and outputs (kept for reruns)", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "mtlds-bench") };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON only" };
         var steps = new Option<int>("--steps") { Description = "Timed training steps per model (after 5 untimed ones)", DefaultValueFactory = _ => 30 };
-        var only = new Option<string>("--only") { Description = "Comma-separated sections: features, memory, train, score", DefaultValueFactory = _ => string.Join(',', Sections) };
+        var only = new Option<string>("--only") { Description = "Comma-separated sections: features, floor, memory, train, score", DefaultValueFactory = _ => string.Join(',', Sections) };
         var models = new Option<string>("--models") { Description = "Comma-separated models whose training is timed", DefaultValueFactory = _ => string.Join(',', Model.Training.ModelConfig.Models) };
         var scoreRows = new Option<long>("--score-rows") { Description = "Score rows written to PostgreSQL and by psql \\copy", DefaultValueFactory = _ => 5_000_000 };
         var pg = new PgOptions();
         var command = new Command("bench",
             "Measure, against yardsticks timed in the same run: the feature build on generated events against one plain\n"
-            + "DuckDB scan of the same file; the training step loop of MTLDS and every baseline (samples/s, share of the\n"
+            + "DuckDB scan of the same file, and the floor of any build with this output (load, dedup, grouping and writing the\n"
+            + "finished splits alone); the training step loop of MTLDS and every baseline (samples/s, share of the\n"
             + "sort, FLOPs per sample against the machine's measured matmul GFLOP/s); memory: peak RSS of `mtlds train\n"
             + "--epochs 1` on the build against a build of a tenth of the events (streaming keeps them close); score rows/s to a CSV file and\n"
             + "to PostgreSQL against psql \\copy of the same rows (needs --pg or MTLDS_PG). Peak RSS is reported per section.\n\n"
@@ -75,6 +76,17 @@ internal static class BenchCommand
                         $"features: {r.Events:N0} events ({r.FileBytes / 1e6:F0} MB) in {r.BuildSeconds:F2} s = {r.EventsPerSecond:N0} events/s on {Environment.ProcessorCount} cores; "
                         + $"one DuckDB scan {r.ScanSeconds:F2} s; [bold]ratio {r.ScanRatio:F1}×[/] (target ≤ 8×)");
                 }
+            }
+
+            if (chosen.Contains("floor"))
+            {
+                var csv = FeatureBenchmark.GeneratedLog(parse.GetValue(events), workDir, log);
+                var f = FeatureFloor.Measure(csv, Path.Combine(workDir, "floor"), log);
+                figures["features.floor_seconds"] = Math.Round(f.Seconds, 3);
+                figures["features.floor_scan_ratio"] = Math.Round(f.ScanRatio, 2);
+                if (!asJson)
+                    CliRunner.Out.MarkupLine(FormattableString.Invariant(
+                        $"floor of a build with this output: load {f.LoadSeconds:F2} s + duplicates {f.DedupSeconds:F2} s + interactions {f.GroupSeconds:F2} s + writing the finished splits {f.WriteSeconds:F2} s = {f.Seconds:F2} s; one DuckDB scan {f.ScanSeconds:F2} s; [bold]{f.ScanRatio:F1}× before any feature, join or sort[/]"));
             }
 
             if (chosen.Contains("memory"))

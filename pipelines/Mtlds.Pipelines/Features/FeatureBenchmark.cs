@@ -19,15 +19,7 @@ public sealed class FeatureBenchmark
     /// Generates about `events` canonical events into `workDir` (reused when already there) and measures.
     public Result Run(long events, string workDir, Action<string>? log = null)
     {
-        Directory.CreateDirectory(workDir);
-        // About 30 events per user and day (25 impressions and their funnel) over 10 days.
-        var users = (int)Math.Max(1, events / 300);
-        var log_ = Path.Combine(workDir, $"generated-{users}u.csv");
-        if (!File.Exists(log_))
-        {
-            log?.Invoke($"generating about {events:N0} events ({users:N0} users)");
-            new SyntheticLogGenerator(new GeneratorOptions { Users = users, Items = Math.Max(1000, users * 2), Categories = 500 }).Write(log_);
-        }
+        var log_ = GeneratedLog(events, workDir, log);
         var lines = CountLines(log_) - 1;
 
         // The yardstick: one plain scan of the file, timed three times (the median is kept: a single scan
@@ -40,8 +32,7 @@ public sealed class FeatureBenchmark
             {
                 db.Open();
                 using var cmd = db.CreateCommand();
-                cmd.CommandText = $"SELECT count(*), sum(user_id), sum(item_id), sum(category_id), count(DISTINCT behavior), max(ts) "
-                    + $"FROM read_csv('{log_.Replace("'", "''")}', header = true)";
+                cmd.CommandText = ScanSql(log_);
                 using var r = cmd.ExecuteReader();
                 r.Read();
             }
@@ -70,6 +61,25 @@ public sealed class FeatureBenchmark
         steps.Add((current, step.Elapsed.TotalSeconds));
         return new Result(lines, new FileInfo(log_).Length, scanSeconds, build.Elapsed.TotalSeconds, steps);
     }
+
+    /// The canonical log of about `events` generated events in `workDir`, made when not there yet.
+    public static string GeneratedLog(long events, string workDir, Action<string>? log = null)
+    {
+        Directory.CreateDirectory(workDir);
+        // About 30 events per user and day (25 impressions and their funnel) over 10 days.
+        var users = (int)Math.Max(1, events / 300);
+        var path = Path.Combine(workDir, $"generated-{users}u.csv");
+        if (!File.Exists(path))
+        {
+            log?.Invoke($"generating about {events:N0} events ({users:N0} users)");
+            new SyntheticLogGenerator(new GeneratorOptions { Users = users, Items = Math.Max(1000, users * 2), Categories = 500 }).Write(path);
+        }
+        return path;
+    }
+
+    /// The yardstick: one plain DuckDB scan reading and aggregating every column of the file.
+    internal static string ScanSql(string csv) =>
+        $"SELECT count(*), sum(user_id), sum(item_id), sum(category_id), count(DISTINCT behavior), max(ts) FROM read_csv('{csv.Replace("'", "''")}', header = true)";
 
     private static long CountLines(string path)
     {

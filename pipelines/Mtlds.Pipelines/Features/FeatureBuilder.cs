@@ -45,16 +45,7 @@ public sealed class FeatureBuilder
             var tzOffset = TimezoneOffset(options.Timezone, ingest.MinTs, ingest.MaxTs);
             var hasImpressions = ingest.AcceptedByBehavior.ContainsKey(Behavior.Impression);
             var negatives = hasImpressions ? 0 : options.Negatives;
-            var variables = new Dictionary<string, string>
-            {
-                ["period_seconds"] = options.PeriodSeconds.ToString(CultureInfo.InvariantCulture),
-                ["tz_offset_seconds"] = tzOffset.ToString(CultureInfo.InvariantCulture),
-                ["negatives"] = negatives.ToString(CultureInfo.InvariantCulture),
-                ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
-                ["alpha"] = options.Alpha.ToString("R", CultureInfo.InvariantCulture),
-                ["valid_periods"] = options.ValidPeriods.ToString(CultureInfo.InvariantCulture),
-                ["test_periods"] = options.TestPeriods.ToString(CultureInfo.InvariantCulture),
-            };
+            var variables = options.SqlVariables(tzOffset, negatives);
             var statements = script.Statements(variables).ToList();
             (long Events, long Duplicates, SortedDictionary<string, long> ByBehavior)? eventCounts = null;
             for (var i = 0; i < statements.Count; i++)
@@ -166,7 +157,7 @@ public sealed class FeatureBuilder
             Execute(db, $"DROP TABLE \"{table}\"", "dropping intermediate tables");
     }
 
-    private static List<string> Tables(DuckDBConnection db) =>
+    internal static List<string> Tables(DuckDBConnection db) =>
         Query(db, "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND NOT internal", r => r.GetString(0));
 
     private static SplitSummary Summarise(DuckDBConnection db, string source, string file)
@@ -220,7 +211,7 @@ public sealed class FeatureBuilder
         return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    private static List<T> Query<T>(DuckDBConnection db, string sql, Func<DuckDBDataReader, T> map)
+    internal static List<T> Query<T>(DuckDBConnection db, string sql, Func<DuckDBDataReader, T> map)
     {
         using var cmd = db.CreateCommand();
         cmd.CommandText = sql;

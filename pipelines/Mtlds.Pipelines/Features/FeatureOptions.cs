@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Mtlds.Pipelines.Features;
 
 /// Everything `mtlds features` needs. Defaults follow DESIGN §4–§5.
@@ -31,6 +33,19 @@ public sealed record FeatureOptions
         "day" => 86_400,
         "hour" => 3_600,
         _ => throw new ConfigurationException($"--period '{Period}' is not one of day, hour"),
+    };
+
+    /// The `${name}` values of sql/features for this build: the zone's offset and the negatives per engaged
+    /// sample are the data's (FeatureBuilder settles them after reading the events).
+    public IReadOnlyDictionary<string, string> SqlVariables(int tzOffsetSeconds, int negatives) => new Dictionary<string, string>
+    {
+        ["period_seconds"] = PeriodSeconds.ToString(CultureInfo.InvariantCulture),
+        ["tz_offset_seconds"] = tzOffsetSeconds.ToString(CultureInfo.InvariantCulture),
+        ["negatives"] = negatives.ToString(CultureInfo.InvariantCulture),
+        ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
+        ["alpha"] = Alpha.ToString("R", CultureInfo.InvariantCulture),
+        ["valid_periods"] = ValidPeriods.ToString(CultureInfo.InvariantCulture),
+        ["test_periods"] = TestPeriods.ToString(CultureInfo.InvariantCulture),
     };
 
     public void Validate()

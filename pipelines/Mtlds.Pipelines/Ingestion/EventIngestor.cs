@@ -94,7 +94,7 @@ public sealed class EventIngestor(IEventSource source, TimeWindow window)
             accepted > 0 ? minTs : 0, accepted > 0 ? maxTs : 0);
     }
 
-    private const string RawColumns = "{'user_id': 'BIGINT', 'item_id': 'BIGINT', 'category_id': 'BIGINT', 'behavior': 'VARCHAR', 'ts': 'BIGINT'}";
+    internal const string RawColumns = "{'user_id': 'BIGINT', 'item_id': 'BIGINT', 'category_id': 'BIGINT', 'behavior': 'VARCHAR', 'ts': 'BIGINT'}";
 
     private StrictCsvScan.Summary? TryLoadStrict(DuckDBConnection db, string file)
     {

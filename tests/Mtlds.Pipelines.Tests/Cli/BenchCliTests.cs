@@ -9,7 +9,7 @@ public sealed class BenchCliTests
     private static readonly Dictionary<string, string> NoPostgres = new() { [PostgresTarget.EnvironmentVariable] = "" };
 
     [Theory]
-    [InlineData("--only", "features,bogus", "features, memory, train, score")]
+    [InlineData("--only", "features,bogus", "features, floor, memory, train, score")]
     [InlineData("--models", "mtlds,bogus", "mtlds")]
     public void An_unknown_section_or_model_is_refused_in_one_line_naming_the_choices(string option, string value, string listed)
     {
