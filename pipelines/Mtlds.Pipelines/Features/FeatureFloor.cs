@@ -28,8 +28,7 @@ public static class FeatureFloor
         void Scan() => scans.Add(Time(db, FeatureBenchmark.ScanSql(csv)));
 
         Scan();
-        var load = Time(db, $"CREATE TABLE raw_events AS SELECT * FROM read_csv('{csv.Replace("'", "''")}', header = true, "
-            + $"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {EventIngestor.RawColumns})");
+        var load = Time(db, $"CREATE TABLE raw_events AS SELECT * FROM {EventIngestor.ReadCsv(csv, header: true)}");
         var options = new FeatureOptions { Source = "canonical", EventsPath = csv, OutDir = workDir };
         double dedup = 0, group = 0;
         foreach (var (file, sql) in SqlScript.Load(options.SqlDirectory).Statements(options.SqlVariables(0, 0)))

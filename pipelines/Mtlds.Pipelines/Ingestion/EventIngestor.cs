@@ -94,7 +94,11 @@ public sealed class EventIngestor(IEventSource source, TimeWindow window)
             accepted > 0 ? minTs : 0, accepted > 0 ? maxTs : 0);
     }
 
-    internal const string RawColumns = "{'user_id': 'BIGINT', 'item_id': 'BIGINT', 'category_id': 'BIGINT', 'behavior': 'VARCHAR', 'ts': 'BIGINT'}";
+    /// DuckDB's reader of a plain CSV file of the five raw columns, with no guessing of the dialect or the types.
+    internal static string ReadCsv(string file, bool header) =>
+        $"read_csv('{file.Replace("'", "''")}', header = {(header ? "true" : "false")}, auto_detect = false, delim = ',', quote = '\"', "
+        + "escape = '\"', compression = 'none', "
+        + "columns = {'user_id': 'BIGINT', 'item_id': 'BIGINT', 'category_id': 'BIGINT', 'behavior': 'VARCHAR', 'ts': 'BIGINT'})";
 
     private StrictCsvScan.Summary? TryLoadStrict(DuckDBConnection db, string file)
     {
@@ -112,9 +116,7 @@ public sealed class EventIngestor(IEventSource source, TimeWindow window)
         cmd.CommandText = $"""
             INSERT INTO raw_events
             SELECT user_id, item_id, category_id, {behavior}, ts
-            FROM read_csv('{file.Replace("'", "''")}', header = {(form.Header is null ? "false" : "true")}, auto_detect = false,
-                          delim = ',', quote = '"', escape = '"', compression = 'none',
-                          columns = {RawColumns})
+            FROM {ReadCsv(file, form.Header is not null)}
             """;
         // Both readers see the same bytes, so they agree unless the file changed in between (still being
         // written?); never pass over a difference. The build fails whole and leaves no output.

@@ -16,7 +16,7 @@ public static class RunLiveness
         "interrupted: its scoring process ended before publishing (killed, or its connection was lost); score it again";
 
     /// Takes the run's lock on the scorer's connection (shared: a second scorer of the same run id may hold it
-    /// too; the runs row lock at publishing decides between them).
+    /// too; the scorers' transactions take turns on the run's row).
     public static void Hold(NpgsqlConnection conn, PostgresTarget target, string runId)
     {
         using var cmd = new NpgsqlCommand("SELECT pg_advisory_lock_shared(@space, hashtext(@key))", conn);
