@@ -34,8 +34,12 @@ FROM (SELECT a.d * 8 + b.d AS slot
             UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7) b) slots
 WHERE slot < 2 * ${negatives};
 
-DROP TABLE IF EXISTS negative_draws;
-CREATE TABLE negative_draws AS
+-- The draws of every engaged sample, each with the ticket number it draws: kept as tables so that the
+-- ticket joins below are equi-joins on stored columns. Joined on an expression (t.ticket = x % n), the
+-- planners joined tickets to every draw of their period first and filtered after: quadratic in a period's
+-- events (doubling a no-impression log multiplied this step by 3.6).
+DROP TABLE IF EXISTS draws;
+CREATE TABLE draws AS
 WITH engaged AS (
     SELECT user_id, item_id, period, category_id
     FROM interactions
@@ -54,21 +58,35 @@ WITH engaged AS (
 ), h4 AS (
     SELECT user_id, period, category_id, source_item, slot, ((x * 48271 + slot + ${seed}) % 2147483647) AS x
     FROM h3
-), h5 AS (
-    SELECT user_id, period, category_id, source_item, slot, (x * x + 40692) % 2147483647 AS x
-    FROM h4
-), candidates AS (
-    SELECT h.user_id, h.period, h.source_item, h.slot, h.x, 0 AS kind, t.item_id, t.category_id
-    FROM h5 h
-    JOIN ticket_counts c ON c.period = h.period
-    JOIN tickets t ON t.period = h.period AND t.ticket = h.x % c.n
-    WHERE h.slot % 2 = 0
+)
+SELECT user_id, period, category_id, source_item, slot, (x * x + 40692) % 2147483647 AS x
+FROM h4;
+
+-- Even slots draw a ticket of the period, odd slots a ticket of the engaged item's category in that period.
+DROP TABLE IF EXISTS popular_draws;
+CREATE TABLE popular_draws AS
+SELECT h.user_id, h.period, h.source_item, h.slot, h.x, h.x % c.n AS ticket
+FROM draws h
+JOIN ticket_counts c ON c.period = h.period
+WHERE h.slot % 2 = 0;
+
+DROP TABLE IF EXISTS category_draws;
+CREATE TABLE category_draws AS
+SELECT h.user_id, h.period, h.category_id, h.source_item, h.slot, h.x, h.x % c.n AS category_ticket
+FROM draws h
+JOIN category_ticket_counts c ON c.period = h.period AND c.category_id = h.category_id
+WHERE h.slot % 2 = 1;
+
+DROP TABLE IF EXISTS negative_draws;
+CREATE TABLE negative_draws AS
+WITH candidates AS (
+    SELECT d.user_id, d.period, d.source_item, d.slot, d.x, 0 AS kind, t.item_id, t.category_id
+    FROM popular_draws d
+    JOIN tickets t ON t.period = d.period AND t.ticket = d.ticket
     UNION ALL
-    SELECT h.user_id, h.period, h.source_item, h.slot, h.x, 1 AS kind, t.item_id, t.category_id
-    FROM h5 h
-    JOIN category_ticket_counts c ON c.period = h.period AND c.category_id = h.category_id
-    JOIN tickets t ON t.period = h.period AND t.category_id = h.category_id AND t.category_ticket = h.x % c.n
-    WHERE h.slot % 2 = 1
+    SELECT d.user_id, d.period, d.source_item, d.slot, d.x, 1 AS kind, t.item_id, t.category_id
+    FROM category_draws d
+    JOIN tickets t ON t.period = d.period AND t.category_id = d.category_id AND t.category_ticket = d.category_ticket
 ), untouched AS (
     SELECT c.user_id, c.period, c.source_item, c.slot, c.x, c.kind, c.item_id, c.category_id,
            ROW_NUMBER() OVER (PARTITION BY c.user_id, c.period, c.item_id

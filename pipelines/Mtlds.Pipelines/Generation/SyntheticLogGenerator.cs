@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace Mtlds.Pipelines.Generation;
 
 /// Writes a canonical event log *with impressions* from a planted funnel, for tests and benchmarks.
@@ -19,21 +16,7 @@ public sealed class SyntheticLogGenerator(GeneratorOptions options)
     public Result Write(string path)
     {
         options.Validate();
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            Result result;
-            using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false), 1 << 20) { NewLine = "\n" })
-                result = Generate(w);
-            File.Move(tmp, path, overwrite: true);
-            return result;
-        }
-        finally
-        {
-            File.Delete(tmp);
-        }
+        return GeneratedFile.Write(path, Generate);
     }
 
     private Result Generate(StreamWriter w)
@@ -80,7 +63,7 @@ public sealed class SyntheticLogGenerator(GeneratorOptions options)
             var periodStart = start + p * 86_400L;
             for (var u = 0; u < o.Users; u++)
             {
-                var n = Poisson(rng, o.ImpressionsPerPeriod);
+                var n = Draws.Poisson(rng, o.ImpressionsPerPeriod);
                 var userId = 1_000_000L + u;
                 for (var k = 0; k < n; k++)
                 {
@@ -105,45 +88,25 @@ public sealed class SyntheticLogGenerator(GeneratorOptions options)
                     var ts = periodStart + rng.Next(86_400 - 600);
                     var itemId = 5_000_000L + item;
                     var category = 100L + itemCategory[item];
-                    Write(w, userId, itemId, category, "impression", ts);
+                    Draws.WriteEvent(w, userId, itemId, category, "impression", ts);
                     impressions++;
-                    var click = Sigmoid(-2.4 + 0.9 * taste + 0.6 * itemQuality[item] + (favouriteCategory ? 0.8 : 0)
+                    var click = Draws.Sigmoid(-2.4 + 0.9 * taste + 0.6 * itemQuality[item] + (favouriteCategory ? 0.8 : 0)
                         + (clickedBefore.Contains(key) ? 1.2 : 0));
                     if (rng.NextDouble() >= click) continue;
-                    Write(w, userId, itemId, category, "click", ts += 1 + rng.Next(60));
+                    Draws.WriteEvent(w, userId, itemId, category, "click", ts += 1 + rng.Next(60));
                     clicks++;
                     clickedToday.Add(key);
-                    if (rng.NextDouble() < 0.03) { Write(w, userId, itemId, category, "fav", ts + 1); favs++; }
-                    if (rng.NextDouble() >= Sigmoid(-3.1 + 0.7 * itemQuality[item] + 0.9 * propensity[u] + 0.4 * taste)) continue;
+                    if (rng.NextDouble() < 0.03) { Draws.WriteEvent(w, userId, itemId, category, "fav", ts + 1); favs++; }
+                    if (rng.NextDouble() >= Draws.Sigmoid(-3.1 + 0.7 * itemQuality[item] + 0.9 * propensity[u] + 0.4 * taste)) continue;
                     var logsCart = rng.NextDouble() >= 0.15;
-                    var buys = rng.NextDouble() < Sigmoid(-0.7 + 1.1 * propensity[u] + 0.5 * itemQuality[item]);
-                    if (logsCart || !buys) { Write(w, userId, itemId, category, "cart", ts += 1 + rng.Next(120)); carts++; }
-                    if (buys) { Write(w, userId, itemId, category, "purchase", ts + 1 + rng.Next(300)); purchases++; }
+                    var buys = rng.NextDouble() < Draws.Sigmoid(-0.7 + 1.1 * propensity[u] + 0.5 * itemQuality[item]);
+                    if (logsCart || !buys) { Draws.WriteEvent(w, userId, itemId, category, "cart", ts += 1 + rng.Next(120)); carts++; }
+                    if (buys) { Draws.WriteEvent(w, userId, itemId, category, "purchase", ts + 1 + rng.Next(300)); purchases++; }
                 }
             }
             foreach (var key in clickedToday) clickedBefore.Add(key);
             clickedToday.Clear();
         }
         return new Result(impressions + clicks + carts + favs + purchases, impressions, clicks, carts, favs, purchases);
-    }
-
-    private static void Write(StreamWriter w, long user, long item, long category, string behavior, long ts)
-    {
-        Span<char> buf = stackalloc char[96];
-        var ok = buf.TryWrite(CultureInfo.InvariantCulture, $"{user},{item},{category},{behavior},{ts}", out var n);
-        if (!ok) throw new InvalidOperationException("event line too long");
-        w.WriteLine(buf[..n]);
-    }
-
-    private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
-
-    private static int Poisson(Random rng, double mean)
-    {
-        // Knuth for small means, a rounded normal for large ones; both deterministic given the generator.
-        if (mean > 30) return Math.Max(0, (int)Math.Round(mean + Math.Sqrt(mean) * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble())));
-        var l = Math.Exp(-mean);
-        var k = 0;
-        for (var p = rng.NextDouble(); p > l; p *= rng.NextDouble()) k++;
-        return k;
     }
 }
