@@ -13,7 +13,23 @@ namespace Mtlds.Cli.Commands;
 /// `mtlds bench`: throughput against yardsticks measured in the same run.
 internal static class BenchCommand
 {
+    /// One feature build's steps as a table and its ratio to the scan.
+    private static void Report(FeatureBenchmark.Result r, string shape, string note, bool asJson)
+    {
+        if (asJson) return;
+        var table = new Table().AddColumns("step", "seconds", "share");
+        // One row per step: a SQL file's statements are summed (GroupBy keeps the first-seen order).
+        foreach (var (step, seconds) in r.Steps.GroupBy(x => x.Step).Select(g => (g.Key, g.Sum(x => x.Seconds))))
+            table.AddRow(Markup.Escape(step), seconds.ToString("F2", CultureInfo.InvariantCulture), (seconds / r.BuildSeconds).ToString("P0", CultureInfo.InvariantCulture));
+        CliRunner.Out.Write(table);
+        CliRunner.Out.MarkupLine(
+            $"features ({shape}): {r.Events:N0} events ({r.FileBytes / 1e6:F0} MB) in {r.BuildSeconds:F2} s = {r.EventsPerSecond:N0} events/s on {Environment.ProcessorCount} cores; "
+            + $"one DuckDB scan {r.ScanSeconds:F2} s; [bold]ratio {r.ScanRatio:F1}×[/] ({note})");
+    }
+
     private static readonly string[] Sections = ["features", "floor", "memory", "train", "score"];
+    /// Sections run only when named in --only (they take from minutes to an hour).
+    private static readonly string[] NamedOnly = ["scale"];
 
     public static Command Create()
     {
@@ -23,6 +39,8 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Timed training steps per model (after 5 untimed ones)", DefaultValueFactory = _ => 30 };
         var only = new Option<string>("--only") { Description = "Comma-separated sections: features, floor, memory, train, score", DefaultValueFactory = _ => string.Join(',', Sections) };
         var models = new Option<string>("--models") { Description = "Comma-separated models whose training is timed", DefaultValueFactory = _ => string.Join(',', Model.Training.ModelConfig.Models) };
+        var scaleEvents = new Option<string>("--scale-events") { Description = "scale: comma-separated sizes of Taobao-shaped logs (events)", DefaultValueFactory = _ => "1000000,10000000" };
+        var scaleTrain = new Option<long>("--scale-train-up-to") { Description = "scale: sizes up to this many events are also trained for one epoch", DefaultValueFactory = _ => 30_000_000 };
         var scoreRows = new Option<long>("--score-rows") { Description = "Score rows written to PostgreSQL and by psql \\copy", DefaultValueFactory = _ => 5_000_000 };
         var pg = new PgOptions();
         var command = new Command("bench",
@@ -31,14 +49,20 @@ internal static class BenchCommand
             + "finished splits alone); the training step loop of MTLDS and every baseline (samples/s, share of the\n"
             + "sort, FLOPs per sample against the machine's measured matmul GFLOP/s); memory: peak RSS of `mtlds train\n"
             + "--epochs 1` on the build against a build of a tenth of the events (streaming keeps them close); score rows/s to a CSV file and\n"
-            + "to PostgreSQL against psql \\copy of the same rows (needs --pg or MTLDS_PG). Peak RSS is reported per section.\n\n"
-            + "Examples:\n  mtlds bench --events 10000000\n  mtlds bench --only score --pg --score-rows 5000000")
+            + "to PostgreSQL against psql \\copy of the same rows (needs --pg or MTLDS_PG). Peak RSS is reported per section.\n"
+            + "The feature build runs on two shapes of log: generated with impressions, and Taobao-shaped (no impressions, negatives\n"
+            + "drawn: the path of every real public log). Named only: scale (Taobao-shaped logs of --scale-events sizes through\n"
+            + "mtlds features and one epoch of mtlds train, each in a child process: time, peak RSS, output and growth exponents).\n\n"
+            + "Examples:\n  mtlds bench --events 10000000\n  mtlds bench --only scale --scale-events 1000000,10000000,30000000,100000000\n  mtlds bench --only score --pg --score-rows 5000000")
         {
-            events, work, json, steps, only, models, scoreRows, pg.Pg, pg.Schema,
+            events, work, json, steps, only, models, scaleEvents, scaleTrain, scoreRows, pg.Pg, pg.Schema,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            var chosen = Choices(parse.GetValue(only)!, "--only", Sections);
+            var chosen = Choices(parse.GetValue(only)!, "--only", [.. Sections, .. NamedOnly]);
+            var scaleSizes = Choices(parse.GetValue(scaleEvents)!, "--scale-events", null).Select(v =>
+                long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1000 ? n
+                    : throw new ConfigurationException($"--scale-events '{v}' is not a number of events ≥ 1000")).ToArray();
             var timed = Choices(parse.GetValue(models)!, "--models", Model.Training.ModelConfig.Models);
             var asJson = parse.GetValue(json);
             var workDir = parse.GetValue(work)!;
@@ -65,17 +89,19 @@ internal static class BenchCommand
                 figures["features.scan_seconds"] = Math.Round(r.ScanSeconds, 3);
                 figures["features.build_seconds"] = Math.Round(r.BuildSeconds, 3);
                 figures["features.scan_ratio"] = Math.Round(r.ScanRatio, 2);
-                if (!asJson)
-                {
-                    var table = new Table().AddColumns("step", "seconds", "share");
-                    // One row per step: a SQL file's statements are summed (GroupBy keeps the first-seen order).
-                    foreach (var (step, seconds) in r.Steps.GroupBy(x => x.Step).Select(g => (g.Key, g.Sum(x => x.Seconds))))
-                        table.AddRow(Markup.Escape(step), seconds.ToString("F2", CultureInfo.InvariantCulture), (seconds / r.BuildSeconds).ToString("P0", CultureInfo.InvariantCulture));
-                    CliRunner.Out.Write(table);
-                    CliRunner.Out.MarkupLine(
-                        $"features: {r.Events:N0} events ({r.FileBytes / 1e6:F0} MB) in {r.BuildSeconds:F2} s = {r.EventsPerSecond:N0} events/s on {Environment.ProcessorCount} cores; "
-                        + $"one DuckDB scan {r.ScanSeconds:F2} s; [bold]ratio {r.ScanRatio:F1}×[/] (target ≤ 8×)");
-                }
+                Report(r, "with impressions", "target ≤ 8×", asJson);
+
+                // The shape of every real public log: no impressions, so negatives are drawn.
+                PeakMemory.Reset();
+                var t = new FeatureBenchmark().Run(parse.GetValue(events), workDir, log, taobaoShaped: true);
+                figures["features.no_impressions.peak_rss_mb"] = PeakMb();
+                figures["features.no_impressions.events"] = t.Events;
+                figures["features.no_impressions.events_per_s"] = Math.Round(t.EventsPerSecond);
+                figures["features.no_impressions.scan_seconds"] = Math.Round(t.ScanSeconds, 3);
+                figures["features.no_impressions.build_seconds"] = Math.Round(t.BuildSeconds, 3);
+                figures["features.no_impressions.scan_ratio"] = Math.Round(t.ScanRatio, 2);
+                figures["features.no_impressions.negatives_seconds"] = Math.Round(t.Steps.Where(x => x.Step.Contains("03_negatives", StringComparison.Ordinal)).Sum(x => x.Seconds), 3);
+                Report(t, "Taobao-shaped, no impressions", "negatives drawn", asJson);
             }
 
             if (chosen.Contains("floor"))
@@ -95,14 +121,7 @@ internal static class BenchCommand
                 var tenth = Path.Combine(workDir, "tenth");
                 if (!File.Exists(Path.Combine(tenth, "features", "manifest.json")))
                     new FeatureBenchmark().Run(parse.GetValue(events) / 10, tenth, log);
-                var self = System.Reflection.Assembly.GetEntryAssembly()!.Location;
-                var m = new TrainingMemoryBenchmark((data, model) =>
-                {
-                    var start = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath!);
-                    if (self.EndsWith(".dll", StringComparison.Ordinal)) start.ArgumentList.Add(self);
-                    foreach (var a in new[] { "train", "--data", data, "--out", model, "--epochs", "1" }) start.ArgumentList.Add(a);
-                    return start;
-                }).Measure(Path.Combine(tenth, "features"), Path.Combine(workDir, "features"), workDir, log);
+                var m = new TrainingMemoryBenchmark((data, model) => Self(["train", "--data", data, "--out", model, "--epochs", "1"])).Measure(Path.Combine(tenth, "features"), Path.Combine(workDir, "features"), workDir, log);
                 figures["memory.small_samples"] = m.Small.Samples;
                 figures["memory.small_peak_rss_mb"] = Math.Round(m.Small.PeakBytes / 1e6);
                 figures["memory.large_samples"] = m.Large.Samples;
@@ -165,6 +184,51 @@ internal static class BenchCommand
                         + $"psql \\copy of the same rows {r.PsqlRowsPerSecond:N0} rows/s; [bold]{r.PsqlCopyRatio:F2}× psql's speed[/] (target ≥ 1)");
             }
 
+            if (chosen.Contains("scale"))
+            {
+                var sizes = new ScalingStudy(Self).Run(scaleSizes, parse.GetValue(scaleTrain), workDir, log);
+                var table = new Table().AddColumns("events", "samples", "output MB", "features s", "features MB RSS", "train s (1 epoch)", "train MB RSS");
+                foreach (var z in sizes)
+                {
+                    var key = $"scale.{z.Events}";
+                    figures[$"{key}.samples"] = z.Samples;
+                    figures[$"{key}.output_bytes"] = z.OutputBytes;
+                    figures[$"{key}.features_seconds"] = Math.Round(z.Features.Seconds, 1);
+                    figures[$"{key}.features_peak_rss_mb"] = Math.Round(z.Features.PeakBytes / 1e6);
+                    if (z.Train is { } t)
+                    {
+                        figures[$"{key}.train_seconds"] = Math.Round(t.Seconds, 1);
+                        figures[$"{key}.train_peak_rss_mb"] = Math.Round(t.PeakBytes / 1e6);
+                    }
+                    table.AddRow(N(z.Events), N(z.Samples), N(z.OutputBytes / 1_000_000), F(z.Features.Seconds), N(z.Features.PeakBytes / 1_000_000),
+                        z.Train is { } u ? F(u.Seconds) : "-", z.Train is { } v ? N(v.PeakBytes / 1_000_000) : "-");
+                }
+                double Growth(Func<ScalingStudy.Size, double?> y) =>
+                    ScalingStudy.Exponent(sizes.Where(z => y(z) is not null).Select(z => ((double)z.Events, y(z)!.Value)).ToList());
+                var exponents = new Dictionary<string, double>
+                {
+                    ["features_seconds"] = Growth(z => z.Features.Seconds),
+                    ["features_peak_rss"] = Growth(z => z.Features.PeakBytes),
+                    ["samples"] = Growth(z => z.Samples),
+                    ["train_seconds"] = Growth(z => z.Train?.Seconds),
+                    ["train_peak_rss"] = Growth(z => z.Train?.PeakBytes),
+                };
+                foreach (var (name, e) in exponents.Where(x => double.IsFinite(x.Value)))
+                    figures[$"scale.exponent.{name}"] = Math.Round(e, 3);
+                var trained = sizes.Where(z => z.Train is not null).ToList();
+                if (trained.Count >= 2)
+                    figures["scale.train_peak_rss_ratio"] = Math.Round((double)trained[^1].Train!.PeakBytes / trained[0].Train!.PeakBytes, 3);
+                if (!asJson)
+                {
+                    CliRunner.Out.Write(table);
+                    CliRunner.Out.MarkupLine("growth with the events (log-log slope; 1 = linear): " + string.Join(", ",
+                        exponents.Where(x => double.IsFinite(x.Value)).Select(x => FormattableString.Invariant($"{x.Key} {x.Value:F2}")))
+                        + " (target: features_seconds ≤ 1.15)");
+                    if (figures.TryGetValue("scale.train_peak_rss_ratio", out var ratio))
+                        CliRunner.Out.MarkupLine(FormattableString.Invariant($"training peak RSS, largest trained size against the smallest: [bold]{ratio:F2}×[/] (target ≤ 1.5×)"));
+                }
+            }
+
             if (asJson) Console.WriteLine(JsonSerializer.Serialize(figures));
             return 0;
         }));
@@ -172,13 +236,27 @@ internal static class BenchCommand
     }
 
     /// A comma-separated option value whose every item must be one of `allowed`.
-    private static string[] Choices(string value, string option, IReadOnlyList<string> allowed)
+    private static string[] Choices(string value, string option, IReadOnlyList<string>? allowed)
     {
         var items = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (items.Except(allowed).FirstOrDefault() is { } unknown)
+        if (allowed is not null && items.Except(allowed).FirstOrDefault() is { } unknown)
             throw new ConfigurationException($"{option} '{unknown}' is not one of {string.Join(", ", allowed)}");
         return items;
     }
+
+    /// This very command with other arguments, started as it was started: through `dotnet mtlds.dll` (the
+    /// host is dotnet, the dll its first argument) or through the apphost `mtlds`, which takes no dll path.
+    private static System.Diagnostics.ProcessStartInfo Self(IEnumerable<string> args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath!);
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+            start.ArgumentList.Add(System.Reflection.Assembly.GetEntryAssembly()!.Location);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        return start;
+    }
+
+    private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+    private static string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
 
     private static double PeakMb() => Math.Round((PeakMemory.PeakBytes() ?? 0) / 1e6);
 }

@@ -33,6 +33,11 @@ public sealed class FeatureBuilder
         {
             using var db = new DuckDBConnection("DataSource=:memory:");
             db.Open();
+            // Memory bounded from the machine, spilling beside the output: a build larger than memory spills
+            // instead of failing, the spill goes where the output goes (not the working directory), and it is
+            // removed with the staging folder, whatever the build's end.
+            var spill = Directory.CreateDirectory(Path.Combine(staging, "spill")).FullName;
+            Execute(db, $"SET memory_limit = '{DuckDbMemoryLimitMb()}MB'; SET temp_directory = '{Sql(spill)}'", "settings");
 
             OnStep?.Invoke("reading raw events");
             IngestResult ingest;
@@ -201,8 +206,25 @@ public sealed class FeatureBuilder
         using var cmd = db.CreateCommand();
         cmd.CommandText = sql;
         try { cmd.ExecuteNonQuery(); }
+        catch (DuckDBException e) when (e.Message.Contains("No space left on device", StringComparison.Ordinal))
+        {
+            // Exit 5 (disk full) with the folder to free or to move --out to.
+            var folder = Path.GetDirectoryName(Path.GetDirectoryName(TempDirectory(db) ?? "")) ?? "the output folder"; // out/.staging-*/spill
+            throw new IOException($"{origin}: no space left on the disk of {folder} (the output and DuckDB's spill files go there; free space or choose another --out): {e.Message}", e);
+        }
         catch (DuckDBException e) { throw new InvalidOperationException($"{origin}: DuckDB failed: {e.Message}", e); }
     }
+
+    private static string? TempDirectory(DuckDBConnection db)
+    {
+        try { return Query(db, "SELECT current_setting('temp_directory')", r => r.GetString(0)).FirstOrDefault(); }
+        catch (DuckDBException) { return null; }
+    }
+
+    /// DuckDB's memory limit: 60 % of the machine's memory (or the container's limit), leaving room for this
+    /// process (ingestion buffers, statistics) and the page cache the Parquet writer leans on.
+    internal static long DuckDbMemoryLimitMb() =>
+        Math.Max(512, (long)(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes * 0.6 / (1 << 20)));
 
     private static long Scalar(DuckDBConnection db, string sql)
     {
