@@ -43,7 +43,7 @@ CREATE TABLE draws AS
 WITH engaged AS (
     SELECT user_id, item_id, period, category_id
     FROM interactions
-    WHERE stage > 0 AND ${negatives} > 0
+    WHERE stage > 0 AND ${negatives} > 0 AND period >= ${first_period}
 ), h1 AS (
     SELECT e.user_id, e.period, e.category_id, e.item_id AS source_item, d.slot,
            ((e.user_id % 2147483647) * 48271 + (e.item_id % 2147483647)) % 2147483647 AS x
@@ -102,7 +102,7 @@ WITH candidates AS (
 ), engaged_counts AS (
     SELECT user_id, period, COUNT(*) AS engaged
     FROM interactions
-    WHERE stage > 0
+    WHERE stage > 0 AND period >= ${first_period}
     GROUP BY user_id, period
 )
 SELECT r.user_id, r.item_id, r.period, r.category_id, r.kind

@@ -20,3 +20,12 @@ SELECT user_id, item_id, category_id, behavior, ts FROM raw_checked WHERE reason
 DROP TABLE IF EXISTS rejects;
 CREATE TABLE rejects AS
 SELECT file, reason, text FROM raw_checked WHERE reason IS NOT NULL;
+
+-- A Spark job is a full build: no interactions of earlier periods are carried in (mtlds features --append
+-- carries them on DuckDB), so sql/features/02 adds none.
+CREATE OR REPLACE TEMPORARY VIEW prior_interactions AS
+SELECT CAST(NULL AS BIGINT) AS user_id, CAST(NULL AS BIGINT) AS item_id, CAST(NULL AS BIGINT) AS period,
+       CAST(NULL AS BIGINT) AS category_id, CAST(NULL AS INT) AS stage, CAST(NULL AS BIGINT) AS impressions,
+       CAST(NULL AS BIGINT) AS clicks, CAST(NULL AS BIGINT) AS carts, CAST(NULL AS BIGINT) AS favs,
+       CAST(NULL AS BIGINT) AS purchases
+WHERE 1 = 0;

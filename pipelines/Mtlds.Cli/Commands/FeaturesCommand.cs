@@ -23,14 +23,16 @@ internal static class FeaturesCommand
         var timezone = new Option<string?>("--timezone") { Description = "Zone whose local day cuts periods (default UTC; Taobao: Asia/Shanghai)" };
         var validPeriods = new Option<int?>("--valid-periods") { Description = "Periods in the valid split, before the test ones (default 1)" };
         var testPeriods = new Option<int?>("--test-periods") { Description = "Last periods that form the test split (default 1)" };
+        var append = new Option<bool>("--append") { Description = "Build only the periods after the last one --out holds, onto that build (a nightly run: same options as the build)" };
         var config = new Option<string?>("--config") { Description = "YAML config (the file `mtlds run` reads): these settings under 'features:' (also alpha, out); options override it" };
 
         var command = new Command("features",
             "Turn raw event logs into ordered label sequences and point-in-time features.\n\n"
             + "Example:\n  mtlds features --source taobao --events ../shared/data/taobao-userbehavior/users-full-history-a.csv \\\n"
-            + "    --from 2017-11-25 --to 2017-12-04 --timezone Asia/Shanghai --out data/taobao")
+            + "    --from 2017-11-25 --to 2017-12-04 --timezone Asia/Shanghai --out data/taobao\n"
+            + "  mtlds features --source taobao --events logs/2017-12-04.csv --timezone Asia/Shanghai --out data/taobao --append")
         {
-            source, events, outDir, period, negatives, seed, format, from, to, timezone, validPeriods, testPeriods, config,
+            source, events, outDir, period, negatives, seed, format, from, to, timezone, validPeriods, testPeriods, append, config,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -54,6 +56,7 @@ internal static class FeaturesCommand
                 ValidPeriods = parse.GetValue(validPeriods) ?? file.ValidPeriods,
                 TestPeriods = parse.GetValue(testPeriods) ?? file.TestPeriods,
                 Alpha = file.Alpha,
+                Append = parse.GetValue(append),
             };
 
             Manifest manifest = null!;
@@ -80,7 +83,9 @@ internal static class FeaturesCommand
     {
         var c = CliRunner.Out;
         c.MarkupLine($"[green]features[/] {Markup.Escape(outDir)}: {m.RowsRead:N0} rows read, {m.RowsAccepted:N0} accepted, "
-            + $"{m.RowsRejected:N0} rejected (rejects.csv), {m.DuplicatesDropped:N0} duplicates dropped, {elapsed.TotalSeconds:F1} s");
+            + $"{m.RowsRejected:N0} rejected (rejects.csv), {m.DuplicatesDropped:N0} duplicates dropped, "
+            + (m.RowsAlreadyBuilt > 0 ? $"{m.RowsAlreadyBuilt:N0} in periods built before, " : "")
+            + $"{m.Periods.Count} periods, {elapsed.TotalSeconds:F1} s");
         var table = new Table().AddColumns("split", "periods", "samples", "lists", "click", "cart", "purchase", "negatives");
         foreach (var (name, s) in m.Splits)
             table.AddRow(name, s.FirstPeriod == s.LastPeriod ? Period(m, s.FirstPeriod) : $"{Period(m, s.FirstPeriod)}..{Period(m, s.LastPeriod)}", N(s.Samples), N(s.Lists), N(s.Positives["click"]),

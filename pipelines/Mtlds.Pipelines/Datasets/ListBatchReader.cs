@@ -9,8 +9,8 @@ namespace Mtlds.Pipelines.Datasets;
 /// in one period) lies whole inside one batch: what the sorting loss needs. Batches hold at least
 /// `targetRows` rows unless the split ends first, and more only by the rest of the last list. The split is
 /// read column-wise through DuckDB, never loaded whole. The cut points depend on the rows alone, so the
-/// same split gives the same batches every time. Works for the single files DuckDB writes and the folders
-/// of part files Spark writes (train.parquet/part-*.parquet).
+/// same split gives the same batches every time. A split is the files of its periods (`period=N/part-0.parquet`
+/// as DuckDB writes them, or folders of part files as Spark writes them), read in period order.
 public sealed class ListBatchReader(string datasetDir)
 {
     public Manifest Manifest { get; } = Manifest.Read(Path.Combine(datasetDir, "manifest.json"));
@@ -21,16 +21,21 @@ public sealed class ListBatchReader(string datasetDir)
         if (targetRows < 1) throw new ArgumentOutOfRangeException(nameof(targetRows));
         if (!Manifest.Splits.TryGetValue(split, out var summary))
             throw new ConfigurationException($"split '{split}' is not one of {string.Join(", ", Manifest.Splits.Keys)}");
-        var path = Path.Combine(datasetDir, summary.File);
-        var glob = Directory.Exists(path) ? Path.Combine(path, "*.parquet") : path;
         var reader = Manifest.Format == "csv" ? "read_csv" : "read_parquet";
+        var path = $"{datasetDir} ({split}: {string.Join(", ", summary.Files)})";
+        if (summary.Files.Count == 0)
+            throw new InputException($"{datasetDir}: the {split} split has no periods (the build has {Manifest.Periods.Count}); build more periods or fewer valid/test periods");
+        // A split's periods in order; a file that is a folder (as Spark writes one) stands for its part files.
+        var files = string.Join(", ", summary.Files.Select(f => Path.Combine(datasetDir, f))
+            .Select(f => Directory.Exists(f) ? Path.Combine(f, Manifest.Format == "csv" ? "*.csv" : "*.parquet") : f)
+            .Select(f => $"'{f.Replace("'", "''")}'"));
         var columns = string.Join(", ", Manifest.SampleColumns.Concat(Manifest.Features.Select(f => f.Name)));
 
         await using var db = new DuckDBConnection("DataSource=:memory:");
         await db.OpenAsync(cancellationToken);
         await using var cmd = db.CreateCommand();
         // Files are written sorted by (period, user_id, item_id); insertion order is kept, so lists arrive whole.
-        cmd.CommandText = $"SELECT {columns} FROM {reader}('{glob.Replace("'", "''")}')";
+        cmd.CommandText = $"SELECT {columns} FROM {reader}([{files}])";
         // Without it DuckDB materialises the whole result before the first batch: a 6.5M-row train split
         // took 2.3 GB, 4× the peak of a tenth of it.
         cmd.UseStreamingMode = true;

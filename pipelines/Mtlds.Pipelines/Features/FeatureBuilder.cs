@@ -20,6 +20,10 @@ public sealed class FeatureBuilder
     /// Called with the number of raw rows read so far.
     public Action<long>? OnRowsRead { get; init; }
 
+    /// The folder of the build's stored interactions (one row per user, item and period with an event), kept
+    /// so that an append computes its look-back features without reading old raw events again.
+    public const string InteractionsFolder = "_interactions";
+
     public Manifest Build(FeatureOptions options)
     {
         options.Validate();
@@ -27,6 +31,7 @@ public sealed class FeatureBuilder
         var script = SqlScript.Load(options.SqlDirectory);
         var window = TimeWindow.Create(options.From, options.To, options.RunStart ?? DateTimeOffset.UtcNow);
         var outDir = Path.GetFullPath(options.OutDir);
+        var previous = options.Append ? AppendTarget(options, outDir, source.Name, script.Hash()) : null;
         Directory.CreateDirectory(outDir);
         var staging = Directory.CreateDirectory(Path.Combine(outDir, $".staging-{Guid.NewGuid():N}")).FullName;
         try
@@ -47,12 +52,27 @@ public sealed class FeatureBuilder
                 throw new InputException(
                     $"{options.EventsPath}: none of the {ingest.RowsRead} rows was accepted (reasons: {string.Join(", ", ingest.RejectedByReason.Select(r => $"{r.Key} {r.Value}"))})");
 
-            var tzOffset = TimezoneOffset(options.Timezone, ingest.MinTs, ingest.MaxTs);
+            var tzOffset = previous?.TzOffsetSeconds ?? TimezoneOffset(options.Timezone, ingest.MinTs, ingest.MaxTs);
+            if (previous is not null) TimezoneOffsetHolds(options.Timezone, tzOffset, ingest.MinTs, ingest.MaxTs);
             var hasImpressions = ingest.AcceptedByBehavior.ContainsKey(Behavior.Impression);
+            if (previous is not null && (previous.NegativesDrawnPerEngaged == 0) != hasImpressions)
+                throw new ConfigurationException(
+                    $"{options.EventsPath}: the log {(hasImpressions ? "has" : "has no")} impressions but the build in {outDir} was made from one that {(hasImpressions ? "had none" : "had them")}; rebuild without --append");
             var negatives = hasImpressions ? 0 : options.Negatives;
-            var variables = options.SqlVariables(tzOffset, negatives);
+            // An append builds the periods after the last one built; the rows of earlier periods are counted, not used.
+            var firstPeriod = previous is null ? 0 : previous.Periods[^1].Period + 1;
+            var alreadyBuilt = previous is null ? 0 : Scalar(db,
+                $"SELECT COUNT(*) FROM raw_events WHERE CAST(FLOOR((ts + {tzOffset}) / {options.PeriodSeconds}) AS BIGINT) < {firstPeriod}");
+            if (previous is not null && alreadyBuilt == ingest.RowsAccepted)
+                throw new InputException(
+                    $"{options.EventsPath}: every accepted row lies in a period {outDir} already holds (up to period {firstPeriod - 1}); nothing to append");
+            LoadPriorInteractions(db, previous is null ? null : outDir);
+
+            var variables = options.SqlVariables(tzOffset, negatives, firstPeriod);
             var statements = script.Statements(variables).ToList();
             (long Events, long Duplicates, SortedDictionary<string, long> ByBehavior)? eventCounts = null;
+            var interactionsFile = $"{InteractionsFolder}/periods-{firstPeriod}.parquet";
+            var interactionsKept = false;
             for (var i = 0; i < statements.Count; i++)
             {
                 var (file, sql) = statements[i];
@@ -62,9 +82,17 @@ public sealed class FeatureBuilder
                 if (eventCounts is null && Tables(db).Contains("events"))
                 {
                     var events = Scalar(db, "SELECT COUNT(*) FROM events");
-                    eventCounts = (events, ingest.RowsAccepted - events, new SortedDictionary<string, long>(Query(db,
+                    eventCounts = (events, ingest.RowsAccepted - alreadyBuilt - events, new SortedDictionary<string, long>(Query(db,
                         "SELECT behavior, COUNT(*) FROM events GROUP BY behavior", r => (r.GetString(0), r.GetInt64(1)))
                         .ToDictionary(x => x.Item1, x => x.Item2)));
+                }
+                // The new periods' interactions, stored for the next append as soon as they exist.
+                if (!interactionsKept && Tables(db).Contains("interactions"))
+                {
+                    Directory.CreateDirectory(Path.Combine(staging, InteractionsFolder));
+                    Execute(db, $"COPY (SELECT * FROM interactions WHERE period >= {firstPeriod} ORDER BY period, user_id, item_id) "
+                        + $"TO '{Sql(Path.Combine(staging, interactionsFile))}' (FORMAT parquet)", "storing interactions");
+                    interactionsKept = true;
                 }
                 DropUnused(db, statements.Skip(i + 1).Select(s => s.Sql));
             }
@@ -72,33 +100,38 @@ public sealed class FeatureBuilder
 
             var featureColumns = Query(db, "SELECT column_name FROM (DESCRIBE dataset)", r => r.GetString(0))
                 .Where(c => c != "split" && !FeatureCatalog.SampleColumns.Contains(c)).ToList();
+            if (previous is not null && !previous.Features.Select(f => f.Name).SequenceEqual(featureColumns))
+                throw new ConfigurationException($"{outDir}: the build has other feature columns than sql/features makes now; rebuild without --append");
             var columns = FeatureCatalog.SampleColumns.Concat(featureColumns).ToList();
 
-            OnStep?.Invoke("writing splits");
+            // One folder per period (Hive-style period=N/, as Spark writes), each file sorted by list (user): the
+            // trainer reads whole lists without sorting again, and an append only adds folders.
             var ext = options.Format == "csv" ? "csv" : "parquet";
             var formatClause = options.Format == "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
-            foreach (var split in SplitNames)
-            {
-                OnStep?.Invoke($"writing {split}.{ext}");
-                // Sorted by list (period, user): the trainer reads whole lists without sorting again.
-                Execute(db, $"COPY (SELECT {string.Join(", ", columns)} FROM dataset WHERE split = '{split}' "
-                    + $"ORDER BY period, user_id, item_id) TO '{Sql(Path.Combine(staging, $"{split}.{ext}"))}' ({formatClause})", "export");
-            }
-            // Counts and statistics from the written files: columnar and small, unlike the view behind them.
             var read = options.Format == "csv" ? "read_csv" : "read_parquet";
-            string SplitFile(string split) => $"{read}('{Sql(Path.Combine(staging, $"{split}.{ext}"))}')";
-            OnStep?.Invoke("counting samples, lists and labels");
-            var splits = SplitNames.ToDictionary(s => s, s => Summarise(db, SplitFile(s), $"{s}.{ext}"));
-            OnStep?.Invoke("feature statistics on train");
-            var features = options.Format == "csv"
-                ? SqlFeatureStatistics(db, SplitFile("train"), featureColumns)
-                : FeatureStatistics.OfParquet(Path.Combine(staging, $"train.{ext}"), featureColumns)
-                    .Select((m, i) => Define(featureColumns[i], m.Mean, m.Std)).ToList();
+            var newPeriods = Query(db, "SELECT DISTINCT period FROM samples ORDER BY period", r => r.GetInt64(0));
+            var periods = new List<PeriodSummary>(previous?.Periods ?? []);
+            foreach (var period in newPeriods)
+            {
+                OnStep?.Invoke($"writing period={period}");
+                var relative = $"period={period}/part-0.{ext}";
+                var path = Path.Combine(staging, relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                Execute(db, $"COPY (SELECT {string.Join(", ", columns)} FROM dataset WHERE period = {period} "
+                    + $"ORDER BY user_id, item_id) TO '{Sql(path)}' ({formatClause})", "export");
+                // Counts and statistics from the written file: columnar and small, unlike the view behind it.
+                var partials = options.Format == "csv"
+                    ? SqlFeaturePartials(db, $"{read}('{Sql(path)}')", featureColumns)
+                    : FeatureStatistics.PartialsOfParquet(path, featureColumns);
+                periods.Add(Summarise(db, $"{read}('{Sql(path)}')", period, relative, partials));
+            }
 
+            var splits = SplitsOf(periods, options.ValidPeriods, options.TestPeriods);
+            var features = TrainStatistics(periods, splits["train"], featureColumns);
             var manifest = new Manifest
             {
                 Source = source.Name,
-                Inputs = ingest.Files,
+                Inputs = [.. previous?.Inputs ?? [], .. ingest.Files],
                 Period = options.Period,
                 PeriodSeconds = options.PeriodSeconds,
                 Timezone = options.Timezone,
@@ -106,33 +139,155 @@ public sealed class FeatureBuilder
                 Seed = options.Seed,
                 Negatives = options.Negatives,
                 NegativesDrawnPerEngaged = negatives,
-                RowsRead = ingest.RowsRead,
-                RowsAccepted = ingest.RowsAccepted,
-                RowsRejected = ingest.RowsRejected,
-                RejectedByReason = new SortedDictionary<string, long>(ingest.RejectedByReason.ToDictionary()),
-                DuplicatesDropped = counted.Duplicates,
-                Events = counted.Events,
-                EventsByBehavior = counted.ByBehavior,
+                RowsRead = (previous?.RowsRead ?? 0) + ingest.RowsRead,
+                RowsAccepted = (previous?.RowsAccepted ?? 0) + ingest.RowsAccepted,
+                RowsRejected = (previous?.RowsRejected ?? 0) + ingest.RowsRejected,
+                RowsAlreadyBuilt = (previous?.RowsAlreadyBuilt ?? 0) + alreadyBuilt,
+                RejectedByReason = Sum(previous?.RejectedByReason, ingest.RejectedByReason),
+                DuplicatesDropped = (previous?.DuplicatesDropped ?? 0) + counted.Duplicates,
+                Events = (previous?.Events ?? 0) + counted.Events,
+                EventsByBehavior = Sum(previous?.EventsByBehavior, counted.ByBehavior),
+                Periods = periods,
                 Splits = splits,
+                ValidPeriods = options.ValidPeriods,
+                TestPeriods = options.TestPeriods,
+                Alpha = options.Alpha,
                 SampleColumns = FeatureCatalog.SampleColumns,
                 Features = features,
                 SqlHash = script.Hash(),
                 Format = options.Format,
             };
             File.WriteAllText(Path.Combine(staging, "manifest.json"), JsonSerializer.Serialize(manifest, Manifest.Json) + "\n");
+            if (previous is not null) AppendRejects(Path.Combine(outDir, "rejects.csv"), Path.Combine(staging, "rejects.csv"));
 
-            // Publish: the old manifest goes first, then the data files, the new manifest last, each by rename
-            // (atomic on one file system). Killed half-way, the folder has no manifest, and readers refuse it
-            // rather than pair an old manifest with new data.
-            File.Delete(Path.Combine(outDir, "manifest.json"));
-            foreach (var name in splits.Values.Select(s => s.File).Append("rejects.csv").Append("manifest.json"))
-                File.Move(Path.Combine(staging, name), Path.Combine(outDir, name), overwrite: true);
+            Publish(outDir, staging, fullBuild: previous is null,
+                newPeriods.Select(p => $"period={p}").Append(interactionsFile).Append("rejects.csv"));
             return manifest;
         }
         finally
         {
             Directory.Delete(staging, recursive: true);
         }
+    }
+
+    /// Moves the staged files into place: the old manifest goes first, then the data, the new manifest last,
+    /// each by rename (atomic on one file system). Killed half-way, the folder has no manifest, and readers
+    /// refuse it rather than pair an old manifest with new data. A full build first removes what an earlier
+    /// build left (its periods, interactions, and the split files of the layout before periods).
+    private static void Publish(string outDir, string staging, bool fullBuild, IEnumerable<string> entries)
+    {
+        File.Delete(Path.Combine(outDir, "manifest.json"));
+        if (fullBuild)
+        {
+            foreach (var dir in Directory.EnumerateDirectories(outDir, "period=*").Append(Path.Combine(outDir, InteractionsFolder)))
+                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            foreach (var old in SplitNames.SelectMany(s => new[] { $"{s}.parquet", $"{s}.csv" }))
+                File.Delete(Path.Combine(outDir, old));
+        }
+        foreach (var entry in entries)
+        {
+            var from = Path.Combine(staging, entry);
+            var to = Path.Combine(outDir, entry);
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            if (Directory.Exists(from))
+            {
+                if (Directory.Exists(to)) Directory.Delete(to, recursive: true);
+                Directory.Move(from, to);
+            }
+            else File.Move(from, to, overwrite: true);
+        }
+        File.Move(Path.Combine(staging, "manifest.json"), Path.Combine(outDir, "manifest.json"));
+    }
+
+    /// The build an append adds to, checked to be one made with the same options and SQL: an append must
+    /// give the rows a full rebuild would.
+    private static Manifest AppendTarget(FeatureOptions options, string outDir, string source, string sqlHash)
+    {
+        if (!File.Exists(Path.Combine(outDir, "manifest.json")))
+            throw new ConfigurationException($"--append: {outDir} holds no feature build to append to (no manifest.json); build it first without --append");
+        var m = Manifest.Read(Path.Combine(outDir, "manifest.json"));
+        void Same<T>(string what, T built, T now)
+        {
+            if (!EqualityComparer<T>.Default.Equals(built, now))
+                throw new ConfigurationException($"--append: {outDir} was built with {what} {built}, not {now}; rebuild without --append (or give the same {what})");
+        }
+        Same("--source", m.Source, source);
+        Same("--period", m.Period, options.Period);
+        Same("--timezone", m.Timezone, options.Timezone);
+        Same("--seed", m.Seed, options.Seed);
+        Same("--negatives", m.Negatives, options.Negatives);
+        Same("--format", m.Format, options.Format);
+        Same("alpha", m.Alpha, options.Alpha);
+        Same("--valid-periods", m.ValidPeriods, options.ValidPeriods);
+        Same("--test-periods", m.TestPeriods, options.TestPeriods);
+        if (m.SqlHash != sqlHash)
+            throw new ConfigurationException($"--append: {outDir} was built by other feature SQL (sql hash {m.SqlHash[..12]}, now {sqlHash[..12]}); rebuild without --append");
+        if (m.Periods.Count == 0 || !Directory.Exists(Path.Combine(outDir, InteractionsFolder)))
+            throw new ConfigurationException($"--append: {outDir} has no stored interactions ({InteractionsFolder}/); rebuild it without --append once");
+        return m;
+    }
+
+    /// `prior_interactions`, which sql/features/02 adds to the interactions of the events read now: the stored
+    /// interactions of the periods built before (an append), or none (a full build).
+    public static void LoadPriorInteractions(DuckDBConnection db, string? builtDir = null)
+    {
+        const string empty = "SELECT CAST(NULL AS BIGINT) AS user_id, CAST(NULL AS BIGINT) AS item_id, CAST(NULL AS BIGINT) AS period, "
+            + "CAST(NULL AS BIGINT) AS category_id, CAST(NULL AS INTEGER) AS stage, CAST(NULL AS BIGINT) AS impressions, CAST(NULL AS BIGINT) AS clicks, "
+            + "CAST(NULL AS BIGINT) AS carts, CAST(NULL AS BIGINT) AS favs, CAST(NULL AS BIGINT) AS purchases WHERE FALSE";
+        var sql = builtDir is null ? empty
+            : $"SELECT user_id, item_id, period, category_id, stage, impressions, clicks, carts, favs, purchases FROM read_parquet('{Sql(Path.Combine(builtDir, InteractionsFolder, "*.parquet"))}')";
+        Execute(db, $"CREATE OR REPLACE TABLE prior_interactions AS {sql}", "reading the stored interactions");
+    }
+
+    /// The rejects of earlier builds stay in rejects.csv; the staged file gets them before this build's rows.
+    private static void AppendRejects(string built, string staged)
+    {
+        if (!File.Exists(built)) return;
+        var lines = File.ReadLines(built).Skip(1).Concat(File.ReadLines(staged).Skip(1)).Prepend(RejectsWriter.Header).ToList();
+        File.WriteAllLines(staged, lines);
+    }
+
+    /// Test is the last TestPeriods periods, valid the ValidPeriods before them, train the rest; counted as
+    /// periods before the last one (the rule of sql/features/04), so a gap in the log shortens a split.
+    public static IReadOnlyDictionary<string, SplitSummary> SplitsOf(IReadOnlyList<PeriodSummary> periods, int validPeriods, int testPeriods)
+    {
+        var last = periods.Count == 0 ? 0 : periods.Max(p => p.Period);
+        string SplitOf(long p) => p > last - testPeriods ? "test" : p > last - testPeriods - validPeriods ? "valid" : "train";
+        return SplitNames.ToDictionary(name => name, name =>
+        {
+            var chosen = periods.Where(p => SplitOf(p.Period) == name).OrderBy(p => p.Period).ToList();
+            long Sum(string label) => chosen.Sum(p => p.Positives[label]);
+            return new SplitSummary(chosen.Select(p => p.File).ToList(), chosen.Sum(p => p.Samples), chosen.Sum(p => p.Lists),
+                chosen.Count == 0 ? 0 : chosen[0].Period, chosen.Count == 0 ? 0 : chosen[^1].Period,
+                new SortedDictionary<string, long> { ["click"] = Sum("click"), ["cart"] = Sum("cart"), ["purchase"] = Sum("purchase") },
+                chosen.Sum(p => p.Negatives));
+        });
+    }
+
+    /// The train split's statistics, merged from its periods' partial ones.
+    private static List<FeatureDefinition> TrainStatistics(IReadOnlyList<PeriodSummary> periods, SplitSummary train, IReadOnlyList<string> features)
+    {
+        var files = train.Files.ToHashSet();
+        var merged = new FeatureStatistics.Partial[features.Count];
+        foreach (var p in periods.Where(p => files.Contains(p.File)))
+            for (var f = 0; f < features.Count; f++)
+                merged[f] = merged[f].Merge(new FeatureStatistics.Partial(p.Log1pCount[f], p.Log1pMean[f], p.Log1pM2[f]));
+        return features.Select((name, f) => Define(name, merged[f].Moments.Mean, merged[f].Moments.Std)).ToList();
+    }
+
+    private static SortedDictionary<string, long> Sum(IReadOnlyDictionary<string, long>? a, IReadOnlyDictionary<string, long> b)
+    {
+        var sum = new SortedDictionary<string, long>(b.ToDictionary());
+        foreach (var (k, v) in a ?? new Dictionary<string, long>()) sum[k] = sum.GetValueOrDefault(k) + v;
+        return sum;
+    }
+
+    /// An append's events must lie where the zone has the offset the build was made with.
+    private static void TimezoneOffsetHolds(string zone, int builtOffset, long minTs, long maxTs)
+    {
+        var now = TimezoneOffset(zone, minTs, maxTs);
+        if (now != builtOffset)
+            throw new ConfigurationException($"--timezone '{zone}' has UTC offset {now} s in the appended events but {builtOffset} s in the build; rebuild without --append");
     }
 
     /// The fixed UTC offset of the zone over the data's time range, in seconds. Periods are integer arithmetic
@@ -165,11 +320,11 @@ public sealed class FeatureBuilder
     internal static List<string> Tables(DuckDBConnection db) =>
         Query(db, "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND NOT internal", r => r.GetString(0));
 
-    private static SplitSummary Summarise(DuckDBConnection db, string source, string file)
+    private static PeriodSummary Summarise(DuckDBConnection db, string source, long period, string file, IReadOnlyList<FeatureStatistics.Partial> partials)
     {
         using var cmd = db.CreateCommand();
         cmd.CommandText = $"""
-            SELECT COUNT(*), COUNT(DISTINCT (user_id, period)), COALESCE(MIN(period), 0), COALESCE(MAX(period), 0),
+            SELECT COUNT(*), COUNT(DISTINCT user_id),
                    CAST(COALESCE(SUM(y_click), 0) AS BIGINT), CAST(COALESCE(SUM(y_cart), 0) AS BIGINT),
                    CAST(COALESCE(SUM(y_purchase), 0) AS BIGINT), CAST(COALESCE(SUM(is_negative), 0) AS BIGINT)
             FROM {source}
@@ -177,28 +332,30 @@ public sealed class FeatureBuilder
         using var r = cmd.ExecuteReader();
         r.Read();
         long L(int i) => Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
-        return new SplitSummary(file, L(0), L(1), L(2), L(3),
-            new SortedDictionary<string, long> { ["click"] = L(4), ["cart"] = L(5), ["purchase"] = L(6) }, L(7));
+        return new PeriodSummary(period, file, L(0), L(1),
+            new SortedDictionary<string, long> { ["click"] = L(2), ["cart"] = L(3), ["purchase"] = L(4) }, L(5),
+            partials.Select(p => p.Count).ToList(), partials.Select(p => p.Mean).ToList(), partials.Select(p => p.M2).ToList());
     }
 
     private static FeatureDefinition Define(string feature, double mean, double std) =>
         new(feature, FeatureCatalog.Describe(feature), Math.Round(mean, 12), Math.Round(std, 12));
 
-    /// The statistics of a CSV split, in SQL (the same definition as FeatureStatistics.OfParquet, which takes
-    /// less than half the time on the 10M-event build but reads Parquet only).
-    private static List<FeatureDefinition> SqlFeatureStatistics(DuckDBConnection db, string source, IReadOnlyList<string> features)
+    /// The partial statistics of a CSV file, in SQL (the same definition as FeatureStatistics.PartialsOfParquet,
+    /// which takes less than half the time but reads Parquet only).
+    private static List<FeatureStatistics.Partial> SqlFeaturePartials(DuckDBConnection db, string source, IReadOnlyList<string> features)
     {
         if (features.Count == 0) return [];
-        // log1p computed once per value in a subquery; mean and population standard deviation over it.
+        // log1p computed once per value in a subquery; count, mean and population variance over it.
         // Features are non-negative; ABS guards LN cheaply (GREATEST is 20× slower in DuckDB 1.5). Read back from
         // text they are doubles: the cast makes them the floats that were written, as in the Parquet files.
         var logs = features.Select((f, i) => $"LN(1 + ABS(CAST({f} AS FLOAT))) AS l{i}");
-        var aggregates = features.Select((_, i) => $"COALESCE(AVG(l{i}), 0), COALESCE(STDDEV_POP(l{i}), 0)");
+        var aggregates = features.Select((_, i) => $"COUNT(l{i}), COALESCE(AVG(l{i}), 0), COALESCE(VAR_POP(l{i}) * COUNT(l{i}), 0)");
         using var cmd = db.CreateCommand();
         cmd.CommandText = $"SELECT {string.Join(", ", aggregates)} FROM (SELECT {string.Join(", ", logs)} FROM {source}) t";
         using var r = cmd.ExecuteReader();
         r.Read();
-        return features.Select((f, i) => Define(f, r.GetDouble(2 * i), r.GetDouble(2 * i + 1))).ToList();
+        return features.Select((_, i) => new FeatureStatistics.Partial(
+            Convert.ToInt64(r.GetValue(3 * i), CultureInfo.InvariantCulture), r.GetDouble(3 * i + 1), r.GetDouble(3 * i + 2))).ToList();
     }
 
     private static void Execute(DuckDBConnection db, string sql, string origin)

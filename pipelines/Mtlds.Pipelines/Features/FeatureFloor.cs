@@ -31,6 +31,7 @@ public static class FeatureFloor
         var load = Time(db, $"CREATE TABLE raw_events AS SELECT * FROM {EventIngestor.ReadCsv(csv, header: true)}");
         var options = new FeatureOptions { Source = "canonical", EventsPath = csv, OutDir = workDir };
         double dedup = 0, group = 0;
+        FeatureBuilder.LoadPriorInteractions(db); // none: a full build
         foreach (var (file, sql) in SqlScript.Load(options.SqlDirectory).Statements(options.SqlVariables(0, 0)))
         {
             var seconds = Time(db, sql);

@@ -23,6 +23,8 @@ public sealed record FeatureOptions
     public int TestPeriods { get; init; } = 1;
     /// Smoothing strength of the rates: (count + alpha·prior) / (clicks + alpha).
     public double Alpha { get; init; } = 10;
+    /// Build only the periods after the last one the output folder holds, onto that build (same options).
+    public bool Append { get; init; }
     /// Folder of the feature SQL; by default the copy shipped beside the binaries (sql/features).
     public string? SqlDirectory { get; init; }
     /// Timestamps after this are rejected; the run's start unless a test pins it.
@@ -37,8 +39,9 @@ public sealed record FeatureOptions
 
     /// The `${name}` values of sql/features for this build: the zone's offset and the negatives per engaged
     /// sample are the data's (FeatureBuilder settles them after reading the events).
-    public IReadOnlyDictionary<string, string> SqlVariables(int tzOffsetSeconds, int negatives) => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> SqlVariables(int tzOffsetSeconds, int negatives, long firstPeriod = 0) => new Dictionary<string, string>
     {
+        ["first_period"] = firstPeriod.ToString(CultureInfo.InvariantCulture),
         ["period_seconds"] = PeriodSeconds.ToString(CultureInfo.InvariantCulture),
         ["tz_offset_seconds"] = tzOffsetSeconds.ToString(CultureInfo.InvariantCulture),
         ["negatives"] = negatives.ToString(CultureInfo.InvariantCulture),

@@ -11,9 +11,28 @@ public static class FeatureStatistics
 {
     public readonly record struct Moments(double Mean, double Std);
 
-    public static IReadOnlyList<Moments> OfParquet(string file, IReadOnlyList<string> columns)
+    /// Count, mean and sum of squared deviations: what merges exactly into a larger sample's moments.
+    public readonly record struct Partial(long Count, double Mean, double M2)
     {
-        var result = new Moments[columns.Count];
+        public Moments Moments => Count == 0 ? new(0, 0) : new(Mean, Math.Sqrt(M2 / Count));
+
+        /// Chan et al.'s pairwise merge: no cancellation from subtracting two large sums.
+        public Partial Merge(Partial other)
+        {
+            if (other.Count == 0) return this;
+            if (Count == 0) return other;
+            var total = Count + other.Count;
+            var delta = other.Mean - Mean;
+            return new Partial(total, Mean + delta * other.Count / total, M2 + other.M2 + delta * delta * ((double)Count * other.Count / total));
+        }
+    }
+
+    public static IReadOnlyList<Moments> OfParquet(string file, IReadOnlyList<string> columns) =>
+        PartialsOfParquet(file, columns).Select(p => p.Moments).ToList();
+
+    public static IReadOnlyList<Partial> PartialsOfParquet(string file, IReadOnlyList<string> columns)
+    {
+        var result = new Partial[columns.Count];
         var workers = Math.Min(Environment.ProcessorCount, Math.Max(1, columns.Count));
         // Each worker has its own reader (a ParquetFileReader is not for concurrent use) and takes every
         // workers-th column; every column is summed in file order, so the result does not depend on timing.
@@ -51,20 +70,16 @@ public static class FeatureStatistics
                     }
                     running.Add(values.AsSpan(0, n), logs.AsSpan(0, n));
                 }
-                result[c] = running.Moments;
+                result[c] = running.Partial;
             }
         });
         return result;
     }
 
-    /// Count, mean and sum of squared deviations, merged chunk by chunk (Chan et al.): no cancellation
-    /// from subtracting two large sums.
+    /// The moments of a column, merged chunk by chunk.
     private struct Running
     {
-        private long _n;
-        private double _mean, _m2;
-
-        public readonly Moments Moments => _n == 0 ? new(0, 0) : new(_mean, Math.Sqrt(_m2 / _n));
+        public Partial Partial { get; private set; }
 
         public void Add(ReadOnlySpan<float> values, Span<double> logs)
         {
@@ -75,12 +90,7 @@ public static class FeatureStatistics
             var n = values.Length;
             var mean = TensorPrimitives.Sum<double>(logs) / n;
             TensorPrimitives.Subtract(logs, mean, logs);
-            var m2 = TensorPrimitives.SumOfSquares<double>(logs);
-            var total = _n + n;
-            var delta = mean - _mean;
-            _mean += delta * n / total;
-            _m2 += m2 + delta * delta * ((double)_n * n / total);
-            _n = total;
+            Partial = Partial.Merge(new Partial(n, mean, TensorPrimitives.SumOfSquares<double>(logs)));
         }
     }
 }

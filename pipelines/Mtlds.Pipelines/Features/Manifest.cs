@@ -24,7 +24,17 @@ public sealed record Manifest
     public required long DuplicatesDropped { get; init; }
     public required long Events { get; init; }
     public required IReadOnlyDictionary<string, long> EventsByBehavior { get; init; }
+    /// Rows of periods an earlier build already holds, skipped by an append (0 in a full build).
+    public long RowsAlreadyBuilt { get; init; }
+    /// Every period built, in order: its folder (Hive-style `period=N/`), counts and the partial statistics
+    /// that merge into any split's. Appends add periods; a full build writes them all.
+    public required IReadOnlyList<PeriodSummary> Periods { get; init; }
+    /// The periods the last ValidPeriods-before-TestPeriods rule assigns to each split, with their files
+    /// and counts; Features carries the train split's statistics.
     public required IReadOnlyDictionary<string, SplitSummary> Splits { get; init; }
+    public required int ValidPeriods { get; init; }
+    public required int TestPeriods { get; init; }
+    public required double Alpha { get; init; }
     public required IReadOnlyList<string> SampleColumns { get; init; }
     public required IReadOnlyList<FeatureDefinition> Features { get; init; }
     public required string SqlHash { get; init; }
@@ -54,9 +64,15 @@ public sealed record Manifest
     }
 }
 
-/// One split's file and counts; positives per label.
-public sealed record SplitSummary(string File, long Samples, long Lists, long FirstPeriod, long LastPeriod,
+/// One split's files (its periods' files, in period order) and counts; positives per label.
+public sealed record SplitSummary(IReadOnlyList<string> Files, long Samples, long Lists, long FirstPeriod, long LastPeriod,
     IReadOnlyDictionary<string, long> Positives, long Negatives);
+
+/// One period's file (relative to the build's folder), counts, and per feature the count, mean and sum of
+/// squared deviations of log1p(|x|): partial statistics that merge exactly (Chan et al.) into a split's.
+public sealed record PeriodSummary(long Period, string File, long Samples, long Lists,
+    IReadOnlyDictionary<string, long> Positives, long Negatives,
+    IReadOnlyList<long> Log1pCount, IReadOnlyList<double> Log1pMean, IReadOnlyList<double> Log1pM2);
 
 /// A numeric feature: its column, what it means, and the mean and standard deviation of log1p(max(x, 0))
 /// over the train split only (for standardising; DESIGN §5).

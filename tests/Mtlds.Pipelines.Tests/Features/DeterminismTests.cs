@@ -18,7 +18,9 @@ public sealed class DeterminismTests : IDisposable
         new FeatureBuilder().Build(TestData.TaobaoOptions(File, _b, seed: 42));
         new FeatureBuilder().Build(TestData.TaobaoOptions(File, _c, seed: 43));
 
-        foreach (var name in new[] { "train.parquet", "valid.parquet", "test.parquet", "rejects.csv", "manifest.json" })
+        var written = Manifest.Read(Path.Combine(_a, "manifest.json")).Periods.Select(p => p.File)
+            .Concat(Directory.GetFiles(Path.Combine(_a, FeatureBuilder.InteractionsFolder)).Select(f => Path.GetRelativePath(_a, f)));
+        foreach (var name in written.Append("rejects.csv").Append("manifest.json"))
             Assert.True(System.IO.File.ReadAllBytes(Path.Combine(_a, name)).SequenceEqual(System.IO.File.ReadAllBytes(Path.Combine(_b, name))),
                 $"{name} differs between two runs with seed 42");
 

@@ -90,6 +90,7 @@ public sealed class NegativeSamplingScalingTests : IDisposable
                 new EventIngestor(EventSources.Get("taobao"), TimeWindow.Create(null, null, DateTimeOffset.UtcNow)).Ingest(db, log, rejects);
         }
         finally { File.Delete(rejectsFile); }
+        FeatureBuilder.LoadPriorInteractions(db);
         var profile = Path.Combine(Path.GetDirectoryName(log)!, $"profile-{Guid.NewGuid():N}.json");
         double seconds = 0;
         long rows = 0;

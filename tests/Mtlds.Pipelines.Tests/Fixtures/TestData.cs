@@ -26,9 +26,9 @@ public static class TestData
     public static List<Dictionary<string, object?>> Rows(string datasetDir, string split, string select = "SELECT * FROM t")
     {
         var manifest = Manifest.Read(Path.Combine(datasetDir, "manifest.json"));
-        var file = Path.Combine(datasetDir, manifest.Splits[split].File);
+        var files = string.Join(", ", manifest.Splits[split].Files.Select(f => $"'{Path.Combine(datasetDir, f)}'"));
         var reader = manifest.Format == "csv" ? "read_csv" : "read_parquet";
-        return Query($"WITH t AS (SELECT * FROM {reader}('{file}')) {select}");
+        return Query($"WITH t AS (SELECT * FROM {reader}([{files}])) {select}");
     }
 
     public static List<Dictionary<string, object?>> Query(string sql)

@@ -12,7 +12,7 @@ public sealed partial class SparkGrammarTests
     private static readonly Dictionary<string, string> Variables = new()
     {
         ["period_seconds"] = "86400", ["tz_offset_seconds"] = "28800", ["negatives"] = "4", ["seed"] = "42",
-        ["alpha"] = "10", ["valid_periods"] = "1", ["test_periods"] = "1",
+        ["alpha"] = "10", ["valid_periods"] = "1", ["test_periods"] = "1", ["first_period"] = "0",
         // spark-submit.sh's variables for the Spark-only loading and writing files
         ["events"] = "/data/logs dir/*.csv.gz", ["out"] = "/data/out dir", ["run_start"] = "1764288000",
         ["from_ts"] = "946684800", ["to_ts"] = "1764288001",
@@ -97,6 +97,7 @@ public sealed partial class SparkGrammarTests
     {
         using var db = new DuckDBConnection("DataSource=:memory:");
         db.Open();
+        FeatureBuilder.LoadPriorInteractions(db);
         Run(db, "CREATE TABLE raw_events (user_id BIGINT, item_id BIGINT, category_id BIGINT, behavior VARCHAR, ts BIGINT)");
         Run(db, "INSERT INTO raw_events VALUES (1, 10, 100, 'click', 1511661600), (1, 11, 100, 'cart', 1511748000), "
             + "(2, 10, 100, 'purchase', 1511834400), (2, 12, 101, 'fav', 1511834400), (3, 12, 101, 'click', 1511920800)");
