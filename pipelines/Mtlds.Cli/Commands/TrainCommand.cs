@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Mtlds.Model.Training;
+using Mtlds.Pipelines.Features;
 using Mtlds.Pipelines.Training;
 using Spectre.Console;
 
@@ -26,12 +27,15 @@ internal static class TrainCommand
         var learningRate = new Option<double>("--learning-rate") { Description = "Adam's learning rate", DefaultValueFactory = _ => d.LearningRate };
         var optimizer = new Option<string>("--optimizer") { Description = "lazy-adam (Adam over the embedding rows a batch looked up; fast) or adam (dense)", DefaultValueFactory = _ => d.Optimizer };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out (written after every epoch); starts afresh when there is none" };
+        var validPeriods = new Option<int?>("--valid-periods") { Description = "Periods in the valid split, before the test ones (default: the build's split)" };
+        var testPeriods = new Option<int?>("--test-periods") { Description = "Last periods that form the test split (default: the build's); the rest train, statistics merged for them" };
         var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives the same metrics", DefaultValueFactory = _ => d.Seed };
         var command = new Command("train",
             "Train MTLDS (or a baseline) on a feature build; writes weights, config.json, metrics.json and curve.csv.\n\n"
             + "Example:\n  mtlds train --data data/demo/features --model mtlds --aggregator linear --tau 1 --lambda 1 --out data/demo/model")
         {
             data, outDir, model, aggregator, sort, tau, lambda, epochs, batchLists, labels, seed, buckets, learningRate, optimizer, resume,
+            validPeriods, testPeriods,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -55,8 +59,12 @@ internal static class TrainCommand
             IReadOnlyDictionary<string, Model.Metrics.SplitMetrics> metrics = null!;
             CliRunner.Out.Status().Start("training", ctx =>
             {
+                var v = parse.GetValue(validPeriods);
+                var t = parse.GetValue(testPeriods);
+                var manifest = v is null && t is null ? null : Manifest.Read(Path.Combine(parse.GetValue(data)!, "manifest.json"));
                 var run = new TrainingRun(parse.GetValue(data)!, config)
                 {
+                    SplitPeriods = manifest is null ? null : (v ?? manifest.ValidPeriods, t ?? manifest.TestPeriods),
                     Resume = parse.GetValue(resume),
                     OnResume = epoch => CliRunner.Out.MarkupLine(Markup.Escape(epoch == 0
                         ? $"no checkpoint in {parse.GetValue(outDir)}; training starts at epoch 1"

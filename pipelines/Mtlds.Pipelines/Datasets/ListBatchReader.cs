@@ -11,9 +11,12 @@ namespace Mtlds.Pipelines.Datasets;
 /// read column-wise through DuckDB, never loaded whole. The cut points depend on the rows alone, so the
 /// same split gives the same batches every time. A split is the files of its periods (`period=N/part-0.parquet`
 /// as DuckDB writes them, or folders of part files as Spark writes them), read in period order.
-public sealed class ListBatchReader(string datasetDir)
+/// `splitPeriods` chooses the valid and test periods (the rest train) instead of the build's default.
+public sealed class ListBatchReader(string datasetDir, (int Valid, int Test)? splitPeriods = null)
 {
-    public Manifest Manifest { get; } = Manifest.Read(Path.Combine(datasetDir, "manifest.json"));
+    public Manifest Manifest { get; } = splitPeriods is { } s
+        ? Manifest.Read(Path.Combine(datasetDir, "manifest.json")).Resplit(s.Valid, s.Test)
+        : Manifest.Read(Path.Combine(datasetDir, "manifest.json"));
 
     public async IAsyncEnumerable<RecordBatch> ReadAsync(string split, int targetRows = 4096,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -126,8 +126,8 @@ public sealed class FeatureBuilder
                 periods.Add(Summarise(db, $"{read}('{Sql(path)}')", period, relative, partials));
             }
 
-            var splits = SplitsOf(periods, options.ValidPeriods, options.TestPeriods);
-            var features = TrainStatistics(periods, splits["train"], featureColumns);
+            var splits = PeriodSplits.Of(periods, options.ValidPeriods, options.TestPeriods);
+            var features = PeriodSplits.TrainStatistics(periods, splits["train"], featureColumns);
             var manifest = new Manifest
             {
                 Source = source.Name,
@@ -247,34 +247,6 @@ public sealed class FeatureBuilder
         File.WriteAllLines(staged, lines);
     }
 
-    /// Test is the last TestPeriods periods, valid the ValidPeriods before them, train the rest; counted as
-    /// periods before the last one (the rule of sql/features/04), so a gap in the log shortens a split.
-    public static IReadOnlyDictionary<string, SplitSummary> SplitsOf(IReadOnlyList<PeriodSummary> periods, int validPeriods, int testPeriods)
-    {
-        var last = periods.Count == 0 ? 0 : periods.Max(p => p.Period);
-        string SplitOf(long p) => p > last - testPeriods ? "test" : p > last - testPeriods - validPeriods ? "valid" : "train";
-        return SplitNames.ToDictionary(name => name, name =>
-        {
-            var chosen = periods.Where(p => SplitOf(p.Period) == name).OrderBy(p => p.Period).ToList();
-            long Sum(string label) => chosen.Sum(p => p.Positives[label]);
-            return new SplitSummary(chosen.Select(p => p.File).ToList(), chosen.Sum(p => p.Samples), chosen.Sum(p => p.Lists),
-                chosen.Count == 0 ? 0 : chosen[0].Period, chosen.Count == 0 ? 0 : chosen[^1].Period,
-                new SortedDictionary<string, long> { ["click"] = Sum("click"), ["cart"] = Sum("cart"), ["purchase"] = Sum("purchase") },
-                chosen.Sum(p => p.Negatives));
-        });
-    }
-
-    /// The train split's statistics, merged from its periods' partial ones.
-    private static List<FeatureDefinition> TrainStatistics(IReadOnlyList<PeriodSummary> periods, SplitSummary train, IReadOnlyList<string> features)
-    {
-        var files = train.Files.ToHashSet();
-        var merged = new FeatureStatistics.Partial[features.Count];
-        foreach (var p in periods.Where(p => files.Contains(p.File)))
-            for (var f = 0; f < features.Count; f++)
-                merged[f] = merged[f].Merge(new FeatureStatistics.Partial(p.Log1pCount[f], p.Log1pMean[f], p.Log1pM2[f]));
-        return features.Select((name, f) => Define(name, merged[f].Moments.Mean, merged[f].Moments.Std)).ToList();
-    }
-
     private static SortedDictionary<string, long> Sum(IReadOnlyDictionary<string, long>? a, IReadOnlyDictionary<string, long> b)
     {
         var sum = new SortedDictionary<string, long>(b.ToDictionary());
@@ -337,7 +309,7 @@ public sealed class FeatureBuilder
             partials.Select(p => p.Count).ToList(), partials.Select(p => p.Mean).ToList(), partials.Select(p => p.M2).ToList());
     }
 
-    private static FeatureDefinition Define(string feature, double mean, double std) =>
+    internal static FeatureDefinition Define(string feature, double mean, double std) =>
         new(feature, FeatureCatalog.Describe(feature), Math.Round(mean, 12), Math.Round(std, 12));
 
     /// The partial statistics of a CSV file, in SQL (the same definition as FeatureStatistics.PartialsOfParquet,

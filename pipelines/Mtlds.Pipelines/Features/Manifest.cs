@@ -40,6 +40,24 @@ public sealed record Manifest
     public required string SqlHash { get; init; }
     public required string Format { get; init; }
 
+    /// The same build with other splits: the last `testPeriods` periods test, the `validPeriods` before them
+    /// valid, the rest train, and the train statistics merged for that range.
+    public Manifest Resplit(int validPeriods, int testPeriods)
+    {
+        if (validPeriods < 0 || testPeriods < 1) throw new ConfigurationException("--valid-periods must be ≥ 0 and --test-periods ≥ 1");
+        if (validPeriods + testPeriods >= Periods.Count)
+            throw new ConfigurationException(
+                $"--valid-periods {validPeriods} and --test-periods {testPeriods} leave no period to train on (the build has {Periods.Count})");
+        var splits = PeriodSplits.Of(Periods, validPeriods, testPeriods);
+        return this with
+        {
+            Splits = splits,
+            Features = PeriodSplits.TrainStatistics(Periods, splits["train"], Features.Select(f => f.Name).ToList()),
+            ValidPeriods = validPeriods,
+            TestPeriods = testPeriods,
+        };
+    }
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

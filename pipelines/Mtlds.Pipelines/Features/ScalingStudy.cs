@@ -26,7 +26,7 @@ public sealed class ScalingStudy(Func<IReadOnlyList<string>, ProcessStartInfo> c
             var features = Child(["features", "--source", "taobao", "--events", csv, "--out", data], $"features on {lines:N0} events", log);
             var manifest = Manifest.Read(Path.Combine(data, "manifest.json"));
             var samples = manifest.Splits.Values.Sum(s => s.Samples);
-            var bytes = Directory.EnumerateFiles(data).Sum(f => new FileInfo(f).Length);
+            var bytes = Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
             log?.Invoke($"{lines:N0} events: {samples:N0} samples, {bytes / 1e6:N0} MB of output");
             Step? train = null;
             if (events <= trainUpTo)

@@ -24,8 +24,9 @@ public sealed class ScoringRun(string modelDir, string dataDir, string split)
     {
         RunId.Validate(runId);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var reader = new ListBatchReader(dataDir);
         var (trainer, config) = ModelDirectory.Load(modelDir);
+        // The split the model was trained with: its test periods are what "test" means for it.
+        var reader = new ListBatchReader(dataDir, config.ValidPeriods is { } v && config.TestPeriods is { } t ? (v, t) : null);
         using (trainer)
         {
             var dataFeatures = reader.Manifest.Features.Select(f => f.Name).ToList();

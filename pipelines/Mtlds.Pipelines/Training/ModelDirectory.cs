@@ -21,7 +21,9 @@ public static class ModelDirectory
 
     public const string CheckpointFile = "checkpoint.bin";
 
-    public sealed record Config(ModelConfig Model, FeatureSpec Features, string DataManifestSqlHash);
+    /// ValidPeriods/TestPeriods: the split the model was trained with (null: the build's default), which
+    /// scoring uses too.
+    public sealed record Config(ModelConfig Model, FeatureSpec Features, string DataManifestSqlHash, int? ValidPeriods = null, int? TestPeriods = null);
 
     public static void Save(string dir, Trainer trainer, Config config, IReadOnlyDictionary<string, SplitMetrics> metrics,
         IReadOnlyList<Trainer.Epoch> curve)
