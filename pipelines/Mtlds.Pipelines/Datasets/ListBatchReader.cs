@@ -26,8 +26,7 @@ public sealed class ListBatchReader(string datasetDir, (int Valid, int Test)? sp
             throw new ConfigurationException($"split '{split}' is not one of {string.Join(", ", Manifest.Splits.Keys)}");
         var reader = Manifest.Format == "csv" ? "read_csv" : "read_parquet";
         var path = $"{datasetDir} ({split}: {string.Join(", ", summary.Files)})";
-        if (summary.Files.Count == 0)
-            throw new InputException($"{datasetDir}: the {split} split has no periods (the build has {Manifest.Periods.Count}); build more periods or fewer valid/test periods");
+        if (summary.Files.Count == 0) yield break; // an empty split (--valid-periods 0, or too few periods): no rows, as before
         // A split's periods in order; a file that is a folder (as Spark writes one) stands for its part files.
         var files = string.Join(", ", summary.Files.Select(f => Path.Combine(datasetDir, f))
             .Select(f => Directory.Exists(f) ? Path.Combine(f, Manifest.Format == "csv" ? "*.csv" : "*.parquet") : f)
