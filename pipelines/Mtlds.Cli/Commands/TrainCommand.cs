@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Mtlds.Model.Training;
-using Mtlds.Pipelines.Features;
 using Mtlds.Pipelines.Training;
 using Spectre.Console;
 
@@ -59,12 +58,10 @@ internal static class TrainCommand
             IReadOnlyDictionary<string, Model.Metrics.SplitMetrics> metrics = null!;
             CliRunner.Out.Status().Start("training", ctx =>
             {
-                var v = parse.GetValue(validPeriods);
-                var t = parse.GetValue(testPeriods);
-                var manifest = v is null && t is null ? null : Manifest.Read(Path.Combine(parse.GetValue(data)!, "manifest.json"));
                 var run = new TrainingRun(parse.GetValue(data)!, config)
                 {
-                    SplitPeriods = manifest is null ? null : (v ?? manifest.ValidPeriods, t ?? manifest.TestPeriods),
+                    SplitPeriods = parse.GetValue(validPeriods) is null && parse.GetValue(testPeriods) is null
+                        ? null : (parse.GetValue(validPeriods), parse.GetValue(testPeriods)),
                     Resume = parse.GetValue(resume),
                     OnResume = epoch => CliRunner.Out.MarkupLine(Markup.Escape(epoch == 0
                         ? $"no checkpoint in {parse.GetValue(outDir)}; training starts at epoch 1"

@@ -12,11 +12,13 @@ namespace Mtlds.Pipelines.Datasets;
 /// same split gives the same batches every time. A split is the files of its periods (`period=N/part-0.parquet`
 /// as DuckDB writes them, or folders of part files as Spark writes them), read in period order.
 /// `splitPeriods` chooses the valid and test periods (the rest train) instead of the build's default.
-public sealed class ListBatchReader(string datasetDir, (int Valid, int Test)? splitPeriods = null)
+public sealed class ListBatchReader(string datasetDir, (int? Valid, int? Test)? splitPeriods = null)
 {
     public Manifest Manifest { get; } = splitPeriods is { } s
-        ? Manifest.Read(Path.Combine(datasetDir, "manifest.json")).Resplit(s.Valid, s.Test)
-        : Manifest.Read(Path.Combine(datasetDir, "manifest.json"));
+        ? ReadManifest(datasetDir).Resplit(s.Valid, s.Test)
+        : ReadManifest(datasetDir);
+
+    private static Manifest ReadManifest(string datasetDir) => Manifest.Read(Path.Combine(datasetDir, "manifest.json"));
 
     public async IAsyncEnumerable<RecordBatch> ReadAsync(string split, int targetRows = 4096,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -41,9 +41,10 @@ public sealed record Manifest
     public required string Format { get; init; }
 
     /// The same build with other splits: the last `testPeriods` periods test, the `validPeriods` before them
-    /// valid, the rest train, and the train statistics merged for that range.
-    public Manifest Resplit(int validPeriods, int testPeriods)
+    /// valid, the rest train, and the train statistics merged for that range. A count not given keeps the build's.
+    public Manifest Resplit(int? valid, int? test)
     {
+        var (validPeriods, testPeriods) = (valid ?? ValidPeriods, test ?? TestPeriods);
         if (validPeriods < 0 || testPeriods < 1) throw new ConfigurationException("--valid-periods must be ≥ 0 and --test-periods ≥ 1");
         if (validPeriods + testPeriods >= Periods.Count)
             throw new ConfigurationException(

@@ -26,7 +26,7 @@ public sealed class ScoringRun(string modelDir, string dataDir, string split)
         var started = System.Diagnostics.Stopwatch.StartNew();
         var (trainer, config) = ModelDirectory.Load(modelDir);
         // The split the model was trained with: its test periods are what "test" means for it.
-        var reader = new ListBatchReader(dataDir, config.ValidPeriods is { } v && config.TestPeriods is { } t ? (v, t) : null);
+        var reader = new ListBatchReader(dataDir, config.ValidPeriods is null ? null : (config.ValidPeriods, config.TestPeriods));
         using (trainer)
         {
             var dataFeatures = reader.Manifest.Features.Select(f => f.Name).ToList();

@@ -13,8 +13,8 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
     public Action<long, double>? OnStep { get; init; }
     /// Share of training lists whose behaviour order is violated (OrderNoise); 0 trains on the data as it is.
     public double OrderNoise { get; init; }
-    /// Valid and test periods (the rest train) instead of the build's default split.
-    public (int Valid, int Test)? SplitPeriods { get; init; }
+    /// Valid and test periods (the rest train) instead of the build's default split; a count not given keeps the build's.
+    public (int? Valid, int? Test)? SplitPeriods { get; init; }
     /// Continue from the checkpoint in the output directory, when there is one.
     public bool Resume { get; init; }
     /// Told the epoch a resumed training continues after (0: there was no checkpoint, training starts afresh).
@@ -62,7 +62,7 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
             ["test"] = await trainer.EvaluateAsync(Split("test"), cancellationToken),
         };
         ModelDirectory.Save(outDir, trainer, new ModelDirectory.Config(config, FeatureSpecOf(reader), reader.Manifest.SqlHash,
-            SplitPeriods?.Valid, SplitPeriods?.Test), metrics, result.Curve);
+            SplitPeriods is null ? null : reader.Manifest.ValidPeriods, SplitPeriods is null ? null : reader.Manifest.TestPeriods), metrics, result.Curve);
         ModelDirectory.DeleteCheckpoint(outDir);
         return metrics;
     }
