@@ -12,15 +12,25 @@ public static class Auc
         for (var i = 0; i < n; i++) order[i] = i;
         var keys = scores.ToArray();
         Array.Sort(keys, order);
+        var sortedLabels = new byte[n];
+        for (var i = 0; i < n; i++) sortedLabels[i] = labels[order[i]] != 0 ? (byte)1 : (byte)0;
+        return OfSorted(keys, sortedLabels);
+    }
+
+    /// The AUC of scores already sorted ascending, each with its label (1 positive) beside it. Tied scores share
+    /// their average rank; every positive of a tie adds the same rank, so the order within a tie does not matter.
+    internal static double OfSorted<T>(ReadOnlySpan<T> keys, ReadOnlySpan<byte> labels) where T : IEquatable<T>
+    {
+        var n = keys.Length;
         long positives = 0;
         double positiveRankSum = 0;
         for (var start = 0; start < n;)
         {
             var end = start + 1;
-            while (end < n && keys[end] == keys[start]) end++;
+            while (end < n && keys[end].Equals(keys[start])) end++;
             var averageRank = (start + 1 + end) / 2.0; // ranks start..end-1 are 1-based start+1..end
             for (var j = start; j < end; j++)
-                if (labels[order[j]] != 0) { positives++; positiveRankSum += averageRank; }
+                if (labels[j] != 0) { positives++; positiveRankSum += averageRank; }
             start = end;
         }
         long negatives = n - positives;
