@@ -1,25 +1,30 @@
 namespace Mtlds.Model.Metrics;
 
-/// A column of values appended batch by batch, held in chunks of 2^20: it never over-allocates by more than
-/// a chunk and never copies itself to grow, where a List doubles its array (up to twice the values, and for a
-/// moment three times while it copies): what made evaluation memory grow faster than the split.
-internal sealed class ChunkedColumn<T> where T : unmanaged
+/// A column of values appended batch by batch, held in chunks (2^20 values unless told): it never
+/// over-allocates by more than a chunk and never copies itself to grow, where a List doubles its array (up to
+/// twice the values, and for a moment three times while it copies): what made evaluation memory grow faster
+/// than the split.
+internal sealed class ChunkedColumn<T>(int chunkSize = 1 << 20) where T : unmanaged
 {
-    private const int Shift = 20;
-    private const int ChunkSize = 1 << Shift;
     private readonly List<T[]> _chunks = [];
 
     public long Count { get; private set; }
 
-    public T this[long i] => _chunks[(int)(i >> Shift)][i & (ChunkSize - 1)];
+    public int ChunkCount => _chunks.Count;
+
+    public T this[long i] => _chunks[(int)(i / chunkSize)][i % chunkSize];
+
+    /// The filled part of chunk `c`, writable (AUC sorts a column's chunks in place).
+    public Span<T> Chunk(int c) =>
+        _chunks[c].AsSpan(0, c + 1 < _chunks.Count ? chunkSize : (int)(Count - (long)c * chunkSize));
 
     public void Add(ReadOnlySpan<T> values)
     {
         while (values.Length > 0)
         {
-            var offset = (int)(Count & (ChunkSize - 1));
-            if (offset == 0 && Count >> Shift == _chunks.Count) _chunks.Add(new T[ChunkSize]);
-            var n = Math.Min(values.Length, ChunkSize - offset);
+            var offset = (int)(Count % chunkSize);
+            if (offset == 0 && Count / chunkSize == _chunks.Count) _chunks.Add(new T[chunkSize]);
+            var n = Math.Min(values.Length, chunkSize - offset);
             values[..n].CopyTo(_chunks[^1].AsSpan(offset));
             values = values[n..];
             Count += n;
@@ -31,13 +36,11 @@ internal sealed class ChunkedColumn<T> where T : unmanaged
     /// Every value, in order, into `destination` (at least Count long).
     public void CopyTo(Span<T> destination)
     {
-        var left = Count;
-        foreach (var chunk in _chunks)
+        for (var c = 0; c < _chunks.Count; c++)
         {
-            var n = (int)Math.Min(left, ChunkSize);
-            chunk.AsSpan(0, n).CopyTo(destination);
-            destination = destination[n..];
-            left -= n;
+            var chunk = Chunk(c);
+            chunk.CopyTo(destination);
+            destination = destination[chunk.Length..];
         }
     }
 }

@@ -3,9 +3,9 @@ namespace Mtlds.Model.Metrics;
 /// One task's probabilities over a split, in 4 bytes a value while every value is a float32 (the model computes
 /// in float32, so from the trainer they all are), in 8 once one is not: the metrics see the same numbers
 /// either way, since a float32 converts to double exactly.
-internal sealed class ProbabilityColumn
+internal sealed class ProbabilityColumn(int chunkSize)
 {
-    private ChunkedColumn<float>? _floats = new();
+    private ChunkedColumn<float>? _floats = new(chunkSize);
     private ChunkedColumn<double>? _doubles;
 
     public long Count => _floats?.Count ?? _doubles!.Count;
@@ -27,29 +27,61 @@ internal sealed class ProbabilityColumn
                 return;
             }
             // A value float32 cannot hold: every value so far moves to doubles (exactly), and so do the rest.
-            _doubles = new ChunkedColumn<double>();
+            _doubles = new ChunkedColumn<double>(chunkSize);
             for (long i = 0; i < floats.Count; i++) _doubles.Add(floats[i]);
             _floats = null;
         }
         _doubles!.Add(values);
     }
 
-    /// The AUC of these probabilities against the labels (Mann–Whitney with average ranks, as Auc.Compute):
-    /// the values are copied once, as float32 where they are, and sorted with a byte label beside each.
-    public double Auc(ReadOnlySpan<sbyte> stages, int threshold)
+    /// The AUC of these probabilities against the labels (Mann–Whitney with average ranks, as Auc.Compute), in
+    /// one byte a row beyond the column: each chunk is sorted in place with its labels, and the sorted chunks
+    /// are merged, tie group by tie group. The column's row order is lost: take it last.
+    public double SortedAuc(ReadOnlySpan<sbyte> stages, int threshold) =>
+        _floats is { } f ? MergedAuc(f, stages, threshold) : MergedAuc(_doubles!, stages, threshold);
+
+    private static double MergedAuc<T>(ChunkedColumn<T> column, ReadOnlySpan<sbyte> stages, int threshold)
+        where T : unmanaged, IComparable<T>, IEquatable<T>
     {
-        var labels = new byte[Count];
-        for (var i = 0; i < labels.Length; i++) labels[i] = stages[i] >= threshold ? (byte)1 : (byte)0;
-        if (_floats is { } f)
+        var k = column.ChunkCount;
+        var labels = new byte[k][];
+        long offset = 0;
+        for (var c = 0; c < k; c++)
         {
-            var keys = new float[Count];
-            f.CopyTo(keys);
-            Array.Sort(keys, labels);
-            return Metrics.Auc.OfSorted(keys, labels);
+            var keys = column.Chunk(c);
+            var l = labels[c] = new byte[keys.Length];
+            for (var i = 0; i < l.Length; i++) l[i] = stages[(int)(offset + i)] >= threshold ? (byte)1 : (byte)0;
+            keys.Sort(l.AsSpan()); // NaN first, as Array.Sort orders them in Auc.Compute
+            offset += keys.Length;
         }
-        var doubleKeys = new double[Count];
-        _doubles!.CopyTo(doubleKeys);
-        Array.Sort(doubleKeys, labels);
-        return Metrics.Auc.OfSorted(doubleKeys, labels);
+        // The merge visits tie groups in ascending order and adds each positive's average rank one at a time,
+        // as Auc.OfSorted does over one sorted array: the same sum, bit for bit.
+        var heads = new int[k];
+        long rank = 0, positives = 0;
+        double positiveRankSum = 0;
+        while (true)
+        {
+            var found = false;
+            T min = default;
+            for (var c = 0; c < k; c++)
+            {
+                var keys = column.Chunk(c);
+                if (heads[c] < keys.Length && (!found || keys[heads[c]].CompareTo(min) < 0)) { min = keys[heads[c]]; found = true; }
+            }
+            if (!found) break;
+            long tied = 0, tiedPositives = 0;
+            for (var c = 0; c < k; c++)
+            {
+                var keys = column.Chunk(c);
+                while (heads[c] < keys.Length && keys[heads[c]].Equals(min)) { tiedPositives += labels[c][heads[c]]; tied++; heads[c]++; }
+            }
+            var averageRank = (rank + 1 + rank + tied) / 2.0;
+            for (long j = 0; j < tiedPositives; j++) positiveRankSum += averageRank;
+            positives += tiedPositives;
+            rank += tied;
+        }
+        var negatives = rank - positives;
+        if (positives == 0 || negatives == 0) return double.NaN;
+        return (positiveRankSum - positives * (positives + 1) / 2.0) / ((double)positives * negatives);
     }
 }

@@ -9,11 +9,15 @@ public sealed class MetricsAccumulatorTests
     private static readonly string[] Tasks = ["click", "cart", "purchase"];
 
     [Theory]
-    [InlineData(1, "float32")]
-    [InlineData(2, "double")]
-    [InlineData(3, "float32")]
-    [InlineData(4, "float32 then double")]
-    public void Batch_by_batch_metrics_equal_the_whole_split_s_and_pair_counting(int seed, string values)
+    [InlineData(1, "float32", 1 << 20, false)]
+    [InlineData(2, "double", 1 << 20, false)]
+    [InlineData(3, "float32", 1 << 20, false)]
+    [InlineData(4, "float32 then double", 1 << 20, false)]
+    // Small chunks: AUC merges many sorted chunks (ties across them); users in runs, as the reader gives them.
+    [InlineData(5, "float32", 97, true)]
+    [InlineData(6, "float32 then double", 64, true)]
+    [InlineData(7, "float32", 1, false)]
+    public void Batch_by_batch_metrics_equal_the_whole_split_s_and_pair_counting(int seed, string values, int chunkRows, bool usersInRuns)
     {
         var rng = new Random(seed);
         const int n = 3_000;
@@ -23,11 +27,14 @@ public sealed class MetricsAccumulatorTests
             ? (float)(rng.Next(40) / 40.0 + 0.01) : rng.Next(40) / 40.0 + 1e-9 * rng.Next(1, 1000);
         var p = Tasks.Select(_ => Enumerable.Range(0, n).Select(Draw).ToArray()).ToArray();
         var stages = Enumerable.Range(0, n).Select(_ => rng.Next(100) switch { < 60 => 0, < 85 => 1, < 95 => 2, _ => 3 }).ToArray();
-        var users = Enumerable.Range(0, n).Select(i => (long)(rng.Next(50) * 7919 + 3)).ToArray(); // interleaved users
+        // Interleaved users, or runs of rows of one user with users coming back later (as in several periods).
+        var users = usersInRuns
+            ? Enumerable.Range(0, n).Select(i => (long)((i / 37 * 11 + i / 400) % 50 * 7919 + 3)).ToArray()
+            : Enumerable.Range(0, n).Select(i => (long)(rng.Next(50) * 7919 + 3)).ToArray();
         var items = Enumerable.Range(0, n).Select(i => (long)i).ToArray();
         var scores = Enumerable.Range(0, n).Select(i => p[0][i] + p[1][i] + p[2][i]).ToArray();
 
-        var accumulator = new SplitMetricsAccumulator(Tasks);
+        var accumulator = new SplitMetricsAccumulator(Tasks, chunkRows);
         for (var start = 0; start < n;)
         {
             var length = Math.Min(n - start, 1 + rng.Next(700));
