@@ -41,38 +41,47 @@ WHERE slot < 2 * ${negatives};
 DROP TABLE IF EXISTS draws;
 CREATE TABLE draws AS
 WITH engaged AS (
-    SELECT user_id, item_id, period, category_id
+    SELECT user_id, item_id, period, category_id,
+           ROW_NUMBER() OVER (PARTITION BY user_id, period ORDER BY item_id) - 1 AS source_rank
     FROM interactions
     WHERE stage > 0 AND ${negatives} > 0 AND period >= ${first_period}
 ), h1 AS (
-    SELECT e.user_id, e.period, e.category_id, e.item_id AS source_item, d.slot,
+    SELECT e.user_id, e.period, e.category_id, e.source_rank, d.slot,
            ((e.user_id % 2147483647) * 48271 + (e.item_id % 2147483647)) % 2147483647 AS x
     FROM engaged e CROSS JOIN draw_slots d
 ), h2 AS (
-    SELECT user_id, period, category_id, source_item, slot,
+    SELECT user_id, period, category_id, source_rank, slot,
            (x * 16807 + (period % 2147483647) * 69621 + slot * 40692 + ${seed}) % 2147483647 AS x
     FROM h1
 ), h3 AS (
-    SELECT user_id, period, category_id, source_item, slot, (x * x + 12345) % 2147483647 AS x
+    SELECT user_id, period, category_id, source_rank, slot, (x * x + 12345) % 2147483647 AS x
     FROM h2
 ), h4 AS (
-    SELECT user_id, period, category_id, source_item, slot, ((x * 48271 + slot + ${seed}) % 2147483647) AS x
+    SELECT user_id, period, category_id, source_rank, slot, ((x * 48271 + slot + ${seed}) % 2147483647) AS x
     FROM h3
+), h5 AS (
+    SELECT user_id, period, category_id, source_rank, slot, (x * x + 40692) % 2147483647 AS x
+    FROM h4
 )
-SELECT user_id, period, category_id, source_item, slot, (x * x + 40692) % 2147483647 AS x
-FROM h4;
+-- draw_key orders a (user, period)'s draws by x, then slot, then engaged item, in one BIGINT: x < 2^31,
+-- slot < 64, and the engaged item as its rank among the user's engaged items of the period (< 2^26), so
+-- (x·64 + slot)·2^26 + rank < 2^63. One key, unique within its (user, period): the keep-once and the
+-- ranking below are an aggregate and a one-key sort, where comparing four columns in two window sorts
+-- was most of this step's time.
+SELECT user_id, period, category_id, slot, x, (x * 64 + slot) * 67108864 + source_rank AS draw_key
+FROM h5;
 
 -- Even slots draw a ticket of the period, odd slots a ticket of the engaged item's category in that period.
 DROP TABLE IF EXISTS popular_draws;
 CREATE TABLE popular_draws AS
-SELECT h.user_id, h.period, h.source_item, h.slot, h.x, h.x % c.n AS ticket
+SELECT h.user_id, h.period, h.draw_key, h.x % c.n AS ticket
 FROM draws h
 JOIN ticket_counts c ON c.period = h.period
 WHERE h.slot % 2 = 0;
 
 DROP TABLE IF EXISTS category_draws;
 CREATE TABLE category_draws AS
-SELECT h.user_id, h.period, h.category_id, h.source_item, h.slot, h.x, h.x % c.n AS category_ticket
+SELECT h.user_id, h.period, h.category_id, h.draw_key, h.x % c.n AS category_ticket
 FROM draws h
 JOIN category_ticket_counts c ON c.period = h.period AND c.category_id = h.category_id
 WHERE h.slot % 2 = 1;
@@ -80,25 +89,25 @@ WHERE h.slot % 2 = 1;
 DROP TABLE IF EXISTS negative_draws;
 CREATE TABLE negative_draws AS
 WITH candidates AS (
-    SELECT d.user_id, d.period, d.source_item, d.slot, d.x, 0 AS kind, t.item_id, t.category_id
+    SELECT d.user_id, d.period, d.draw_key, 0 AS kind, t.item_id, t.category_id
     FROM popular_draws d
     JOIN tickets t ON t.period = d.period AND t.ticket = d.ticket
     UNION ALL
-    SELECT d.user_id, d.period, d.source_item, d.slot, d.x, 1 AS kind, t.item_id, t.category_id
+    SELECT d.user_id, d.period, d.draw_key, 1 AS kind, t.item_id, t.category_id
     FROM category_draws d
     JOIN tickets t ON t.period = d.period AND t.category_id = d.category_id AND t.category_ticket = d.category_ticket
-), untouched AS (
-    SELECT c.user_id, c.period, c.source_item, c.slot, c.x, c.kind, c.item_id, c.category_id,
-           ROW_NUMBER() OVER (PARTITION BY c.user_id, c.period, c.item_id
-                              ORDER BY c.x, c.slot, c.source_item) AS copy
+), first_draws AS (
+    -- Each item once per (user, period): its draw of the smallest key (x, then slot, then engaged item).
+    SELECT c.user_id, c.period, c.item_id, MIN(c.draw_key) AS draw_key,
+           MIN_BY(c.kind, c.draw_key) AS kind, MIN_BY(c.category_id, c.draw_key) AS category_id
     FROM candidates c
     LEFT JOIN interactions i ON i.user_id = c.user_id AND i.item_id = c.item_id AND i.period = c.period
     WHERE i.user_id IS NULL
+    GROUP BY c.user_id, c.period, c.item_id
 ), ranked AS (
     SELECT user_id, period, item_id, category_id, kind,
-           ROW_NUMBER() OVER (PARTITION BY user_id, period, kind ORDER BY x, slot, source_item, item_id) AS r
-    FROM untouched
-    WHERE copy = 1
+           ROW_NUMBER() OVER (PARTITION BY user_id, period, kind ORDER BY draw_key) AS r
+    FROM first_draws
 ), engaged_counts AS (
     SELECT user_id, period, COUNT(*) AS engaged
     FROM interactions
