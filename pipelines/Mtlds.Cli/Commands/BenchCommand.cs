@@ -50,7 +50,7 @@ internal static class BenchCommand
             + "sort, FLOPs per sample against the machine's measured matmul GFLOP/s); memory: peak RSS of `mtlds train\n"
             + "--epochs 1` on the build against a build of a tenth of the events (streaming keeps them close); score rows/s to a CSV file and\n"
             + "to PostgreSQL against psql \\copy of the same rows (needs --pg or MTLDS_PG). Peak RSS is reported per section.\n"
-            + "The feature build runs on two shapes of log: generated with impressions, and Taobao-shaped (no impressions, negatives\n"
+            + "The feature build and memory run on two shapes of log: generated with impressions, and Taobao-shaped (no impressions, negatives\n"
             + "drawn: the path of every real public log). Named only: scale (Taobao-shaped logs of --scale-events sizes through\n"
             + "mtlds features and one epoch of mtlds train, each in a child process: time, peak RSS, output and growth exponents).\n\n"
             + "Examples:\n  mtlds bench --events 10000000\n  mtlds bench --only scale --scale-events 1000000,10000000,30000000,100000000\n  mtlds bench --only score --pg --score-rows 5000000")
@@ -115,20 +115,28 @@ internal static class BenchCommand
 
             if (chosen.Contains("memory"))
             {
-                // A build of a tenth of the events beside the main one; both trained for one epoch in child processes.
-                var tenth = Path.Combine(workDir, "tenth");
-                if (!File.Exists(Path.Combine(tenth, "features", "manifest.json")))
-                    new FeatureBenchmark().Run(parse.GetValue(events) / 10, tenth, log);
-                var m = new TrainingMemoryBenchmark((data, model) => Self(["train", "--data", data, "--out", model, "--epochs", "1"])).Measure(Path.Combine(tenth, "features"), Path.Combine(workDir, "features"), workDir, log);
-                figures["memory.small_samples"] = m.Small.Samples;
-                figures["memory.small_peak_rss_mb"] = Math.Round(m.Small.PeakBytes / 1e6);
-                figures["memory.large_samples"] = m.Large.Samples;
-                figures["memory.large_peak_rss_mb"] = Math.Round(m.Large.PeakBytes / 1e6);
-                figures["memory.ratio"] = Math.Round(m.Ratio, 3);
-                if (!asJson)
-                    CliRunner.Out.MarkupLine(
-                        $"memory: mtlds train --epochs 1 on {m.Large.Samples:N0} samples peaks at {m.Large.PeakBytes / 1e6:N0} MB RSS, on {m.Small.Samples:N0} at "
-                        + $"{m.Small.PeakBytes / 1e6:N0} MB: [bold]{m.Ratio:F2}×[/] for {m.SampleRatio:F1}× the samples (target ≤ 1.2×)");
+                // Both shapes, each a build of the events and one of a tenth of them, trained for one epoch in
+                // child processes: the generated log (with impressions) and the Taobao-shaped one (negatives drawn,
+                // four samples per event, the shape real logs have).
+                foreach (var (taobaoShaped, prefix, shape) in new[] { (false, "memory", "with impressions"), (true, "memory.no_impressions", "Taobao-shaped") })
+                {
+                    var folder = taobaoShaped ? "features-taobao" : "features";
+                    var tenth = Path.Combine(workDir, "tenth");
+                    foreach (var (dir, n) in new[] { (workDir, parse.GetValue(events)), (tenth, parse.GetValue(events) / 10) })
+                        if (!File.Exists(Path.Combine(dir, folder, "manifest.json")))
+                            new FeatureBenchmark().Run(n, dir, log, taobaoShaped);
+                    var m = new TrainingMemoryBenchmark((data, model) => Self(["train", "--data", data, "--out", model, "--epochs", "1"]))
+                        .Measure(Path.Combine(tenth, folder), Path.Combine(workDir, folder), Path.Combine(workDir, prefix), log);
+                    figures[$"{prefix}.small_samples"] = m.Small.Samples;
+                    figures[$"{prefix}.small_peak_rss_mb"] = Math.Round(m.Small.PeakBytes / 1e6);
+                    figures[$"{prefix}.large_samples"] = m.Large.Samples;
+                    figures[$"{prefix}.large_peak_rss_mb"] = Math.Round(m.Large.PeakBytes / 1e6);
+                    figures[$"{prefix}.ratio"] = Math.Round(m.Ratio, 3);
+                    if (!asJson)
+                        CliRunner.Out.MarkupLine(
+                            $"memory ({shape}): mtlds train --epochs 1 on {m.Large.Samples:N0} samples peaks at {m.Large.PeakBytes / 1e6:N0} MB RSS, on {m.Small.Samples:N0} at "
+                            + $"{m.Small.PeakBytes / 1e6:N0} MB: [bold]{m.Ratio:F2}×[/] for {m.SampleRatio:F1}× the samples (target ≤ 1.2×)");
+                }
             }
 
             if (chosen.Contains("train"))

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Mtlds.Pipelines.Postgres;
 using Mtlds.Pipelines.Tests.Fixtures;
 
@@ -31,6 +33,38 @@ public sealed class BenchCliTests
             Assert.Equal(2, r.ExitCode);
             Assert.Contains("--pg", r.Stderr);
             Assert.Empty(Directory.GetFileSystemEntries(work)); // nothing generated, nothing built
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// The memory section trains each shape's two builds in child processes; started through the apphost (what a
+    /// crontab calls), the children must start the same way and every figure must come back.
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task Memory_bench_measures_both_shapes_in_children_started_through_the_apphost()
+    {
+        var work = TestData.TempDir("bench-memory");
+        try
+        {
+            var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "mtlds")) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "bench", "--only", "memory", "--events", "20000", "--work", work, "--json" }) psi.ArgumentList.Add(a);
+            psi.Environment[PostgresTarget.EnvironmentVariable] = "";
+            using var p = Process.Start(psi)!;
+            var stderrRead = p.StandardError.ReadToEndAsync();
+            var stdout = await p.StandardOutput.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            var stderr = await stderrRead;
+            Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}: {stderr}");
+            var figures = JsonDocument.Parse(stdout).RootElement;
+            foreach (var prefix in new[] { "memory", "memory.no_impressions" })
+            {
+                Assert.True(figures.GetProperty($"{prefix}.small_samples").GetInt64() < figures.GetProperty($"{prefix}.large_samples").GetInt64(), prefix);
+                Assert.True(figures.GetProperty($"{prefix}.small_peak_rss_mb").GetDouble() > 100, prefix); // a real process's peak, read while it ran
+                Assert.True(figures.GetProperty($"{prefix}.ratio").GetDouble() > 0.5, prefix);
+            }
         }
         finally
         {
