@@ -81,6 +81,7 @@ command+=(--conf spark.sql.ansi.enabled=false
           --hivevar "period_seconds=$period_seconds" --hivevar "tz_offset_seconds=$tz_offset"
           --hivevar "negatives=$negatives" --hivevar "seed=$seed" --hivevar "alpha=$alpha"
           --hivevar "valid_periods=$valid_periods" --hivevar "test_periods=$test_periods" --hivevar "first_period=0"
+          --hivevar "negatives_from=0" --hivevar "negatives_to=9223372036854775807"
           --hivevar "run_start=$run_start" --hivevar "from_ts=$from_ts" --hivevar "to_ts=$to_ts"
           -f "$script")
 

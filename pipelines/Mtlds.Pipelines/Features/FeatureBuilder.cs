@@ -77,6 +77,12 @@ public sealed class FeatureBuilder
             {
                 var (file, sql) = statements[i];
                 if (i == 0 || statements[i - 1].File != file) OnStep?.Invoke($"sql/features/{file}");
+                if (file == NegativesFile && negatives > 0)
+                {
+                    i = DrawNegativesByPeriodGroups(db, script, options, tzOffset, negatives, firstPeriod, statements, i);
+                    DropUnused(db, statements.Skip(i + 1).Select(s => s.Sql));
+                    continue;
+                }
                 Execute(db, sql, file);
                 // The manifest's event counts, taken as soon as `events` exists: it is dropped when done with.
                 if (eventCounts is null && Tables(db).Contains("events"))
@@ -197,6 +203,52 @@ public sealed class FeatureBuilder
             else File.Move(from, to, overwrite: true);
         }
         File.Move(Path.Combine(staging, "manifest.json"), Path.Combine(outDir, "manifest.json"));
+    }
+
+    private const string NegativesFile = "03_negatives.sql";
+
+    /// Engaged samples drawn for in one pass of 03_negatives (null: from DuckDB's memory limit). Each draws 2k
+    /// negatives (8 rows at k = 4), stored with their tickets and then joined, about a kilobyte an engaged sample
+    /// all told; a pass of a thousandth of the limit in MB stays within it instead of spilling (all periods of a
+    /// 100M-event log at once filled 55 GB of disk with spill). Tests make it small to draw period by period.
+    public long? EngagedPerNegativesPass { get; init; }
+
+    private long NegativesPassBudget() => EngagedPerNegativesPass ?? DuckDbMemoryLimitMb() * 1000;
+
+    /// Runs 03_negatives for groups of consecutive periods (a group holds at most NegativesPassBudget engaged
+    /// samples, or one period) and gathers their `negative_draws`: negatives are drawn within a period, so the
+    /// rows are those of one pass over every period. Returns the index of the file's last statement.
+    private int DrawNegativesByPeriodGroups(DuckDBConnection db, SqlScript script, FeatureOptions options, int tzOffset,
+        int negatives, long firstPeriod, List<(string File, string Sql)> statements, int first)
+    {
+        var last = first;
+        while (last + 1 < statements.Count && statements[last + 1].File == NegativesFile) last++;
+        var engaged = Query(db, $"SELECT period, COUNT(*) FROM interactions WHERE stage > 0 AND period >= {firstPeriod} GROUP BY period ORDER BY period",
+            r => (Period: r.GetInt64(0), Engaged: r.GetInt64(1)));
+        var groups = new List<(long From, long To)>();
+        long inGroup = 0;
+        foreach (var (period, count) in engaged)
+        {
+            if (groups.Count > 0 && inGroup + count <= NegativesPassBudget()) { groups[^1] = (groups[^1].From, period); inGroup += count; }
+            else { groups.Add((period, period)); inGroup = count; }
+        }
+        if (groups.Count <= 1) // one pass over every period, as the statements stand
+        {
+            for (var j = first; j <= last; j++) Execute(db, statements[j].Sql, NegativesFile);
+            return last;
+        }
+        Execute(db, "DROP TABLE IF EXISTS negatives_gathered", NegativesFile);
+        foreach (var (from, to) in groups)
+        {
+            OnStep?.Invoke($"sql/features/{NegativesFile} (periods {from}..{to})");
+            foreach (var (_, sql) in script.Statements(options.SqlVariables(tzOffset, negatives, firstPeriod, (from, to))).Where(s => s.File == NegativesFile))
+                Execute(db, sql, NegativesFile);
+            Execute(db, from == groups[0].From
+                ? "CREATE TABLE negatives_gathered AS SELECT * FROM negative_draws"
+                : "INSERT INTO negatives_gathered SELECT * FROM negative_draws", NegativesFile);
+        }
+        Execute(db, "DROP TABLE negative_draws; ALTER TABLE negatives_gathered RENAME TO negative_draws", NegativesFile);
+        return last;
     }
 
     /// The build an append adds to, checked to be one made with the same options and SQL: an append must

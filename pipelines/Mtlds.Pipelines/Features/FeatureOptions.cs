@@ -39,9 +39,13 @@ public sealed record FeatureOptions
 
     /// The `${name}` values of sql/features for this build: the zone's offset and the negatives per engaged
     /// sample are the data's (FeatureBuilder settles them after reading the events).
-    public IReadOnlyDictionary<string, string> SqlVariables(int tzOffsetSeconds, int negatives, long firstPeriod = 0) => new Dictionary<string, string>
+    /// `negativesPeriods`: the periods 03_negatives draws for (all from `firstPeriod` on unless given).
+    public IReadOnlyDictionary<string, string> SqlVariables(int tzOffsetSeconds, int negatives, long firstPeriod = 0,
+        (long From, long To)? negativesPeriods = null) => new Dictionary<string, string>
     {
         ["first_period"] = firstPeriod.ToString(CultureInfo.InvariantCulture),
+        ["negatives_from"] = (negativesPeriods?.From ?? firstPeriod).ToString(CultureInfo.InvariantCulture),
+        ["negatives_to"] = (negativesPeriods?.To ?? long.MaxValue).ToString(CultureInfo.InvariantCulture),
         ["period_seconds"] = PeriodSeconds.ToString(CultureInfo.InvariantCulture),
         ["tz_offset_seconds"] = tzOffsetSeconds.ToString(CultureInfo.InvariantCulture),
         ["negatives"] = negatives.ToString(CultureInfo.InvariantCulture),

@@ -13,6 +13,7 @@ public sealed partial class SparkGrammarTests
     {
         ["period_seconds"] = "86400", ["tz_offset_seconds"] = "28800", ["negatives"] = "4", ["seed"] = "42",
         ["alpha"] = "10", ["valid_periods"] = "1", ["test_periods"] = "1", ["first_period"] = "0",
+        ["negatives_from"] = "0", ["negatives_to"] = "9223372036854775807",
         // spark-submit.sh's variables for the Spark-only loading and writing files
         ["events"] = "/data/logs dir/*.csv.gz", ["out"] = "/data/out dir", ["run_start"] = "1764288000",
         ["from_ts"] = "946684800", ["to_ts"] = "1764288001",
