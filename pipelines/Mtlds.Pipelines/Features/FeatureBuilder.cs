@@ -207,10 +207,10 @@ public sealed class FeatureBuilder
 
     private const string NegativesFile = "03_negatives.sql";
 
-    /// Engaged samples drawn for in one pass of 03_negatives (null: from DuckDB's memory limit). Each draws 2k
-    /// negatives (8 rows at k = 4), stored with their tickets and then joined, about a kilobyte an engaged sample
-    /// all told; a pass of a thousandth of the limit in MB stays within it instead of spilling (all periods of a
-    /// 100M-event log at once filled 55 GB of disk with spill). Tests make it small to draw period by period.
+    /// Engaged samples drawn for in one pass of 03_negatives (null: as many as DuckDB's memory limit has
+    /// kilobytes). Each draws 2k negatives (8 rows at k = 4), stored with their tickets and then joined, about a
+    /// kilobyte an engaged sample all told, so a pass stays near the limit instead of spilling far past it (all
+    /// periods of a 100M-event log at once filled 55 GB of disk with spill). Tests make it small.
     public long? EngagedPerNegativesPass { get; init; }
 
     private long NegativesPassBudget() => EngagedPerNegativesPass ?? DuckDbMemoryLimitMb() * 1000;
