@@ -1,10 +1,13 @@
 namespace Mtlds.Pipelines.Ingestion;
 
-/// Splits one CSV line into fields (RFC 4180 quoting: "a,b" is one field, "" inside quotes is a quote).
+/// Splits one CSV line into fields by RFC 4180: a field is quoted whole ("a,b", with "" for a quote inside it)
+/// or not at all. The Spark loading (sql/loading/01_fields.sql) applies the same rule in SQL, so both engines
+/// accept and reject the same lines.
 public static class CsvLine
 {
-    /// Returns false when a quoted field is not closed on this line (a newline inside quotes: not supported,
-    /// the row is rejected rather than glued to the next one).
+    /// Returns false for a line not in that form: a quoted field not closed on its line (a newline inside quotes
+    /// is not supported: the row is rejected rather than glued to the next one), a quote inside an unquoted
+    /// field, or text between a closing quote and the next comma.
     public static bool TrySplit(string line, List<string> fields)
     {
         fields.Clear();
@@ -17,22 +20,34 @@ public static class CsvLine
         }
 
         var sb = new System.Text.StringBuilder();
-        var inQuotes = false;
-        for (var i = 0; i < line.Length; i++)
+        var at = 0;
+        while (true)
         {
-            var c = line[i];
-            if (inQuotes)
+            if (at < line.Length && line[at] == '"')
             {
-                if (c != '"') sb.Append(c);
-                else if (i + 1 < line.Length && line[i + 1] == '"') { sb.Append('"'); i++; }
-                else inQuotes = false;
+                for (at++; ; )
+                {
+                    if (at >= line.Length) return false;
+                    if (line[at] != '"') sb.Append(line[at++]);
+                    else if (at + 1 < line.Length && line[at + 1] == '"') { sb.Append('"'); at += 2; }
+                    else { at++; break; }
+                }
+                if (at < line.Length && line[at] != ',') return false;
             }
-            else if (c == '"') inQuotes = true;
-            else if (c == ',') { fields.Add(sb.ToString()); sb.Clear(); }
-            else sb.Append(c);
+            else
+            {
+                var end = line.IndexOf(',', at);
+                if (end < 0) end = line.Length;
+                var field = line.AsSpan(at, end - at);
+                if (field.Contains('"')) return false;
+                sb.Append(field);
+                at = end;
+            }
+            fields.Add(sb.ToString());
+            sb.Clear();
+            if (at >= line.Length) return true;
+            at++; // past the comma
         }
-        fields.Add(sb.ToString());
-        return !inQuotes;
     }
 
     /// Quotes a field for writing when it needs it.

@@ -54,7 +54,7 @@ public sealed class EventIngestor(IEventSource source, TimeWindow window)
                     RejectReason reason;
                     CanonicalEvent ev = default;
                     var ok = row.Fields is null
-                        ? Fail(out reason, new RejectReason(RejectReason.Malformed, "a quoted field is not closed on its line"))
+                        ? Fail(out reason, new RejectReason(RejectReason.Malformed, "not RFC 4180 CSV: a quoted field not closed on its line, or a quote inside an unquoted field or after a closing one"))
                         : row.Text.Length == 0 || row.Text.AsSpan().Trim().IsEmpty
                             ? Fail(out reason, new RejectReason(RejectReason.EmptyLine, "the line is empty"))
                             : source.TryParse(row.Fields, out ev, out reason);
