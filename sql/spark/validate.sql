@@ -1,25 +1,21 @@
--- Spark only: the C# reader's checks (sources and EventIngestor) in SQL, with the same reason codes.
--- Spark cannot tell a row's line number; rejects carry the file and the row's text instead.
-DROP TABLE IF EXISTS raw_checked;
-CREATE TABLE raw_checked AS
-SELECT file, text, user_id, item_id, category_id, behavior, ts,
-       CASE
-         WHEN behavior IS NULL THEN 'unknown_behavior'
-         WHEN user_id IS NULL OR item_id IS NULL OR category_id IS NULL
-              OR user_id < 0 OR item_id < 0 OR category_id < 0 THEN 'bad_id'
-         WHEN ts IS NULL THEN 'bad_timestamp'
-         WHEN ts < 946684800 OR ts > ${run_start} THEN 'timestamp_out_of_range'
-         WHEN ts < ${from_ts} OR ts >= ${to_ts} THEN 'outside_window'
-       END AS reason
-FROM raw_parsed;
+-- Spark only: stop the job where the C# reader stops the build, with its words: a file it refuses whole
+-- (sql/loading/04_checks.sql lists them), no row accepted at all (no empty splits), or a log that
+-- contradicts what the job was told of its impressions (--impressions). DuckDB reads the latter from the data
+-- and draws no negatives for a log with impressions; mtlds cannot read the cluster's files, so the caller
+-- says it (only the canonical format can have impressions) and the job checks it.
+SELECT raise_error(concat(file, ': ', problem)) FROM file_problems LIMIT 1;
 
-DROP TABLE IF EXISTS raw_events;
-CREATE TABLE raw_events AS
-SELECT user_id, item_id, category_id, behavior, ts FROM raw_checked WHERE reason IS NULL;
+SELECT raise_error(concat('${events}: none of the ', CAST(n AS STRING), ' rows was accepted (reasons: ', reasons, ')'))
+FROM (SELECT (SELECT COUNT(*) FROM raw_parsed) AS n, (SELECT COUNT(*) FROM raw_events) AS accepted,
+             (SELECT concat_ws(', ', collect_list(concat(reason, ' ', CAST(k AS STRING))))
+              FROM (SELECT reason, COUNT(*) AS k FROM rejects GROUP BY reason) r) AS reasons) c
+WHERE accepted = 0;
 
-DROP TABLE IF EXISTS rejects;
-CREATE TABLE rejects AS
-SELECT file, reason, text FROM raw_checked WHERE reason IS NOT NULL;
+SELECT raise_error(concat('${events}: the log ', CASE WHEN n > 0 THEN 'has' ELSE 'has no' END,
+                          ' impressions; run mtlds features --engine spark with --impressions ',
+                          CASE WHEN n > 0 THEN 'yes' ELSE 'no' END))
+FROM (SELECT COUNT(*) AS n FROM raw_events WHERE behavior = 'impression') c
+WHERE (n > 0) <> ${has_impressions};
 
 -- A Spark job is a full build: no interactions of earlier periods are carried in (mtlds features --append
 -- carries them on DuckDB), so sql/features/02 adds none.

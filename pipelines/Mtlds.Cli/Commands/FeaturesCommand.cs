@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Mtlds.Pipelines.Features;
 using Mtlds.Pipelines.Runs;
+using Mtlds.Pipelines.Spark;
 using Spectre.Console;
 
 namespace Mtlds.Cli.Commands;
@@ -25,17 +26,45 @@ internal static class FeaturesCommand
         var testPeriods = new Option<int?>("--test-periods") { Description = "Last periods that form the test split (default 1)" };
         var append = new Option<bool>("--append") { Description = "Build only the periods after the last one --out holds, onto that build (a nightly run: same options as the build)" };
         var config = new Option<string?>("--config") { Description = "YAML config (the file `mtlds run` reads): these settings under 'features:' (also alpha, out); options override it" };
+        var engine = new Option<string?>("--engine") { Description = "duckdb (default: in this process) or spark (a spark-submit job of the same SQL; see docs/spark.md)" };
+        var impressions = new Option<string?>("--impressions") { Description = "spark, --source canonical: yes|no, whether the log has impressions (the job checks it)" };
+        var master = new Option<string?>("--master") { Description = "spark: spark-submit --master (yarn, k8s://…, local[*])" };
+        var deployMode = new Option<string?>("--deploy-mode") { Description = "spark: client (Spark runs its SQL driver in client mode only)" };
+        var conf = new Option<string[]>("--conf") { Description = "spark: a further spark-submit --conf key=value (repeatable)", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var dryRun = new Option<bool>("--dry-run") { Description = "spark: print the spark-submit command and keep its script; run nothing" };
+        var finish = new Option<bool>("--finish") { Description = "spark: make the Spark job's output in --out (copied to a local disk) a feature build: derive its manifest.json" };
 
         var command = new Command("features",
             "Turn raw event logs into ordered label sequences and point-in-time features.\n\n"
             + "Example:\n  mtlds features --source taobao --events ../shared/data/taobao-userbehavior/users-full-history-a.csv \\\n"
             + "    --from 2017-11-25 --to 2017-12-04 --timezone Asia/Shanghai --out data/taobao\n"
-            + "  mtlds features --source taobao --events logs/2017-12-04.csv --timezone Asia/Shanghai --out data/taobao --append")
+            + "  mtlds features --source taobao --events logs/2017-12-04.csv --timezone Asia/Shanghai --out data/taobao --append\n"
+            + "  mtlds features --engine spark --source taobao --events 'hdfs:///logs/UserBehavior*.csv' --out hdfs:///features/taobao \\\n"
+            + "    --timezone Asia/Shanghai --master yarn --dry-run")
         {
             source, events, outDir, period, negatives, seed, format, from, to, timezone, validPeriods, testPeriods, append, config,
+            engine, impressions, master, deployMode, conf, dryRun, finish,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var spark = (parse.GetValue(engine) ?? "duckdb") switch
+            {
+                "duckdb" => false,
+                "spark" => true,
+                var other => throw new Pipelines.ConfigurationException($"--engine '{other}' is not one of duckdb, spark"),
+            };
+            if (!spark)
+                foreach (var (name, given) in new[] { ("--impressions", parse.GetValue(impressions) is not null), ("--master", parse.GetValue(master) is not null),
+                             ("--deploy-mode", parse.GetValue(deployMode) is not null), ("--conf", parse.GetValue(conf) is { Length: > 0 }),
+                             ("--dry-run", parse.GetValue(dryRun)), ("--finish", parse.GetValue(finish)) })
+                    if (given) throw new Pipelines.ConfigurationException($"{name} is an option of --engine spark");
+            if (spark && parse.GetValue(finish))
+            {
+                var dir = parse.GetValue(outDir) ?? throw new Pipelines.ConfigurationException("--finish needs --out: the local copy of the Spark job's output");
+                var finishing = DateTime.UtcNow;
+                Summarise(SparkBuildManifest.Derive(dir), dir, DateTime.UtcNow - finishing);
+                return 0;
+            }
             // The same reader and file shape as `mtlds run --config`: one config serves both, checked alike.
             var file = parse.GetValue(config) is { } path
                 ? PipelineConfigFile.Load(path, [], requireInputs: false).Features
@@ -58,6 +87,21 @@ internal static class FeaturesCommand
                 Alpha = file.Alpha,
                 Append = parse.GetValue(append),
             };
+            if (spark)
+                return SparkFeatures.Submit(new SparkJobOptions
+                {
+                    Features = options,
+                    Impressions = parse.GetValue(impressions) switch
+                    {
+                        null => null,
+                        "yes" => true,
+                        "no" => false,
+                        var other => throw new Pipelines.ConfigurationException($"--impressions '{other}' is not one of yes, no"),
+                    },
+                    Master = parse.GetValue(master),
+                    DeployMode = parse.GetValue(deployMode),
+                    Confs = parse.GetValue(conf) ?? [],
+                }, parse.GetValue(dryRun), Summarise);
 
             Manifest manifest = null!;
             var started = DateTime.UtcNow;
@@ -79,7 +123,7 @@ internal static class FeaturesCommand
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static void Summarise(Manifest m, string outDir, TimeSpan elapsed)
+    internal static void Summarise(Manifest m, string outDir, TimeSpan elapsed)
     {
         var c = CliRunner.Out;
         c.MarkupLine($"[green]features[/] {Markup.Escape(outDir)}: {m.RowsRead:N0} rows read, {m.RowsAccepted:N0} accepted, "

@@ -344,7 +344,7 @@ public sealed class FeatureBuilder
     internal static List<string> Tables(DuckDBConnection db) =>
         Query(db, "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND NOT internal", r => r.GetString(0));
 
-    private static PeriodSummary Summarise(DuckDBConnection db, string source, long period, string file, IReadOnlyList<FeatureStatistics.Partial> partials)
+    internal static PeriodSummary Summarise(DuckDBConnection db, string source, long period, string file, IReadOnlyList<FeatureStatistics.Partial> partials)
     {
         using var cmd = db.CreateCommand();
         cmd.CommandText = $"""

@@ -39,14 +39,23 @@ public sealed partial class SqlScript
     public IEnumerable<(string File, string Sql)> Statements(IReadOnlyDictionary<string, string> variables)
     {
         foreach (var (name, text) in Files)
-        {
-            var substituted = Placeholder().Replace(text, m => variables.TryGetValue(m.Groups[1].Value, out var v)
-                ? v
-                : throw new ConfigurationException($"{name}: no value for ${{{m.Groups[1].Value}}}"));
-            foreach (var statement in StatementEnd().Split(substituted))
+            foreach (var statement in StatementEnd().Split(Substitute(name, text, variables)))
                 if (HasCode(statement)) yield return (name, statement.Trim());
-        }
     }
+
+    /// The statements of a text (placeholders already substituted), split as Statements splits them.
+    public static IEnumerable<string> StatementsOf(string text) =>
+        StatementEnd().Split(text).Where(HasCode).Select(s => s.Trim());
+
+    /// A file's text with its `${name}` placeholders replaced; one without a value is an error naming the file
+    /// (on Spark an unbound variable would silently become an empty string, so mtlds binds them all itself).
+    public static string Substitute(string file, string text, IReadOnlyDictionary<string, string> variables) =>
+        Placeholder().Replace(text, m => variables.TryGetValue(m.Groups[1].Value, out var v)
+            ? v
+            : throw new ConfigurationException($"{file}: no value for ${{{m.Groups[1].Value}}}"));
+
+    /// Whether the text still holds a `${name}` placeholder.
+    public static bool HasPlaceholder(string text) => Placeholder().IsMatch(text);
 
     private static bool HasCode(string statement) =>
         statement.Split('\n').Any(l => l.Trim() is { Length: > 0 } t && !t.StartsWith("--", StringComparison.Ordinal));

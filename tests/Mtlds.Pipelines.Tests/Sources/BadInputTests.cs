@@ -25,7 +25,7 @@ public sealed class BadInputTests : IDisposable
 
     public static TheoryData<string> Names => new(Cases.Keys);
 
-    private static readonly Dictionary<string, Case> Cases = new()
+    internal static readonly Dictionary<string, Case> Cases = new()
     {
         ["wrong column count"] = new("taobao", d => Write(d, "a.csv", TaobaoOk + "3,30,300,pv\n"), Accepted: 2, Reason: "column_count", Lines: [3]),
         ["too many columns"] = new("taobao", d => Write(d, "a.csv", TaobaoOk + "3,30,300,pv,1511661600,extra\n"), Accepted: 2, Reason: "column_count", Lines: [3]),

@@ -14,9 +14,12 @@ public sealed partial class SparkGrammarTests
         ["period_seconds"] = "86400", ["tz_offset_seconds"] = "28800", ["negatives"] = "4", ["seed"] = "42",
         ["alpha"] = "10", ["valid_periods"] = "1", ["test_periods"] = "1", ["first_period"] = "0",
         ["negatives_from"] = "0", ["negatives_to"] = "9223372036854775807",
-        // spark-submit.sh's variables for the Spark-only loading and writing files
+        // What SparkJob binds in the Spark-only files (SparkJobTests check the whole assembled script).
         ["events"] = "/data/logs dir/*.csv.gz", ["out"] = "/data/out dir", ["run_start"] = "1764288000",
-        ["from_ts"] = "946684800", ["to_ts"] = "1764288001",
+        ["from_ts"] = "946684800", ["to_ts"] = "1764288001", ["job_id"] = "0123456789ab", ["job_database"] = "mtlds_job_0123456789ab",
+        ["has_impressions"] = "false", ["source"] = "taobao", ["period"] = "day", ["timezone"] = "Asia/Shanghai",
+        ["requested_negatives"] = "4", ["sql_hash"] = "abc", ["period_table_columns"] = "user_id BIGINT, stage INT, f FLOAT, period BIGINT",
+        ["period_table_select"] = "user_id, stage, f",
     };
 
     public static TheoryData<string> FeatureFiles => new(Directory.GetFiles(Path.Combine(RepoPaths.Root, "sql", "features"), "*.sql")
@@ -34,40 +37,6 @@ public sealed partial class SparkGrammarTests
     [MemberData(nameof(SparkFiles))]
     public void Every_Spark_loading_and_writing_file_parses_with_Spark_grammar(string file) =>
         AssertParses(Path.Combine(RepoPaths.Root, "sql", "spark", file));
-
-    [Theory]
-    [InlineData("taobao")]
-    [InlineData("retailrocket")]
-    [InlineData("rees46")]
-    [InlineData("canonical")]
-    public async Task Spark_submit_dry_run_prints_a_command_whose_whole_script_parses_and_keeps_paths_with_spaces(string source)
-    {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(RepoPaths.Root, "spark-submit.sh"), "--source", source, "--events", "/data/my logs/*.csv",
-                     "--out", "/features dir/out", "--master", "yarn", "--dry-run" })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var command = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, await stderr);
-        Assert.Contains("--class org.apache.spark.sql.hive.thriftserver.SparkSQLCLIDriver", command);
-
-        // The printed line, read back by a shell, gives each path as one argument.
-        var echo = new ProcessStartInfo("bash") { RedirectStandardOutput = true };
-        echo.ArgumentList.Add("-c");
-        echo.ArgumentList.Add("set -- " + command + "; printf '%s\n' \"$@\"");
-        using var e = Process.Start(echo)!;
-        var args = e.StandardOutput.ReadToEnd().Split('\n');
-        e.WaitForExit();
-        Assert.Contains("events=/data/my logs/*.csv", args);
-        Assert.Contains("out=/features dir/out", args);
-
-        var script = args[Array.IndexOf(args, "-f") + 1];
-        AssertParses(script);
-        Assert.Contains($"sql/spark/load_{source}", File.ReadAllText(Path.Combine(RepoPaths.Root, "spark-submit.sh")).Replace("$source_name", source));
-        Directory.Delete(Path.GetDirectoryName(script)!, true);
-    }
 
     [Theory]
     [InlineData("SELECT user_id FROM events QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY ts) = 1")]
@@ -117,7 +86,7 @@ public sealed partial class SparkGrammarTests
         cmd.ExecuteNonQuery();
     }
 
-    private static void AssertParses(string path)
+    internal static void AssertParses(string path)
     {
         var (code, results) = Check(path);
         var errors = string.Join("\n", results.SelectMany(r => r.GetProperty("errors").EnumerateArray()).Select(e => e.ToString()));
