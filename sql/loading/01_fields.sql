@@ -49,14 +49,21 @@ FROM (
 -- case. The C# reader requires it on each file's first line; line order is not known here, so one such row
 -- per file is taken as the header and the file's others are data rows (rejected as the C# reader rejects
 -- them: their behaviour is a column name). A file without one, or with nothing else, is refused below.
+-- Only header rows are numbered: a window over every line would put a whole file in one task on Spark.
 DROP TABLE IF EXISTS raw_fields;
 CREATE TABLE raw_fields AS
 SELECT file, text, shape, t0, t1, t2, t3, t4, t5, t6, t7, t8
-FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY file, is_header ORDER BY text) AS header_rank
-      FROM (SELECT *, ${has_header} AND shape IS NULL
-                      AND lower(concat_ws(',', t0, t1, t2, t3, t4, t5, t6, t7, t8)) = '${header_fields}' AS is_header
-            FROM raw_fields_all) h) r
-WHERE NOT (is_header AND header_rank = 1);
+FROM (SELECT *, ${has_header} AND shape IS NULL
+                AND lower(concat_ws(',', t0, t1, t2, t3, t4, t5, t6, t7, t8)) = '${header_fields}' AS is_header
+      FROM raw_fields_all) d
+WHERE NOT is_header
+UNION ALL
+SELECT file, text, shape, t0, t1, t2, t3, t4, t5, t6, t7, t8
+FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY file ORDER BY text) AS header_rank
+      FROM raw_fields_all
+      WHERE ${has_header} AND shape IS NULL
+            AND lower(concat_ws(',', t0, t1, t2, t3, t4, t5, t6, t7, t8)) = '${header_fields}') h
+WHERE header_rank > 1;
 
 DROP TABLE IF EXISTS raw_files;
 CREATE TABLE raw_files AS
