@@ -5,7 +5,7 @@ using Mtlds.Pipelines.Spark;
 namespace Mtlds.Cli.Commands;
 
 /// `mtlds features --engine spark`: assembles the job (SparkJob), prints its spark-submit command or runs it,
-/// and makes a local output a feature build at once (a remote one after it is copied: --finish).
+/// and makes an output it finds on this disk a feature build at once (a remote one after it is copied: --finish).
 internal static partial class SparkFeatures
 {
     public static int Submit(SparkJobOptions options, bool dryRun, Action<Manifest, string, TimeSpan> summarise)
@@ -31,7 +31,9 @@ internal static partial class SparkFeatures
             return 1;
         }
         Directory.Delete(work, recursive: true);
-        if (LocalPath(options.Features.OutDir) is { } local)
+        // A path without a scheme is the cluster's default file system on YARN (HDFS), not necessarily this
+        // disk: finish here only when the job's counts are found here.
+        if (LocalPath(options.Features.OutDir) is { } local && Directory.Exists(Path.Combine(local, "counts")))
             summarise(SparkBuildManifest.Derive(local), local, DateTime.UtcNow - started);
         else
             Console.Out.WriteLine($"features written to {options.Features.OutDir}; copy the folder to a local disk and run "
