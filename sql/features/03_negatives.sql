@@ -3,9 +3,8 @@
 -- to its popularity, odd slots an item of the engaged item's own category (a category the user touched).
 -- Draws the user touched that period are dropped, each item is kept once, and each (user, period) keeps
 -- ceil(k·e/2) popular and floor(k·e/2) same-category negatives, e its engaged samples.
--- Everything here is within a period, so the periods ${negatives_from}..${negatives_to} can be drawn apart and
--- their rows gathered: DuckDB draws a few periods at a time (a 100M-event log's draws did not fit on disk at
--- once); Spark draws them all in one pass (from the first period built to the largest BIGINT).
+-- Everything here is within a period, so this draws for the pass's periods ${group_from}..${group_to} only
+-- (DuckDB builds a large log a group of periods at a time; Spark builds every period in one pass).
 -- Randomness is a seeded integer hash (squares modulo the prime 2^31-1, every product below 2^62), the
 -- same on every engine; ties are broken on every key, so the same seed gives the same rows.
 
@@ -16,7 +15,7 @@ SELECT period, item_id, category_id,
        ROW_NUMBER() OVER (PARTITION BY period ORDER BY item_id, user_id, ts, behavior, category_id) - 1 AS ticket,
        ROW_NUMBER() OVER (PARTITION BY period, category_id ORDER BY item_id, user_id, ts, behavior) - 1 AS category_ticket
 FROM events
-WHERE behavior <> 'impression' AND ${negatives} > 0 AND period BETWEEN ${negatives_from} AND ${negatives_to};
+WHERE behavior <> 'impression' AND ${negatives} > 0 AND period BETWEEN ${group_from} AND ${group_to};
 
 DROP TABLE IF EXISTS ticket_counts;
 CREATE TABLE ticket_counts AS
@@ -47,7 +46,7 @@ WITH engaged AS (
     SELECT user_id, item_id, period, category_id,
            ROW_NUMBER() OVER (PARTITION BY user_id, period ORDER BY item_id) - 1 AS source_rank
     FROM interactions
-    WHERE stage > 0 AND ${negatives} > 0 AND period BETWEEN ${negatives_from} AND ${negatives_to}
+    WHERE stage > 0 AND ${negatives} > 0 AND period BETWEEN ${group_from} AND ${group_to}
 ), h1 AS (
     SELECT e.user_id, e.period, e.category_id, e.source_rank, d.slot,
            ((e.user_id % 2147483647) * 48271 + (e.item_id % 2147483647)) % 2147483647 AS x
@@ -114,7 +113,7 @@ WITH candidates AS (
 ), engaged_counts AS (
     SELECT user_id, period, COUNT(*) AS engaged
     FROM interactions
-    WHERE stage > 0 AND period BETWEEN ${negatives_from} AND ${negatives_to}
+    WHERE stage > 0 AND period BETWEEN ${group_from} AND ${group_to}
     GROUP BY user_id, period
 )
 SELECT r.user_id, r.item_id, r.period, r.category_id, r.kind

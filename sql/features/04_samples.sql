@@ -1,6 +1,8 @@
 -- Samples: every (user, item, period) with an event (when the log has impressions, the impressed ones with
 -- stage 0 among them) plus the drawn negatives; a list is all samples of one user in one period. Only the
--- periods being built (from ${first_period} on) get samples; earlier interactions feed the features.
+-- periods this pass builds (${group_from}..${group_to}, never before ${first_period}) get samples; earlier
+-- interactions feed the features. From here on every table is the pass's: each feature table holds the
+-- pass's periods only, reading the activity (all periods up to ${group_to}) that its windows need.
 -- Split by time: the last ${test_periods} periods are test, the ${valid_periods} before them valid, the rest train.
 DROP TABLE IF EXISTS samples;
 CREATE TABLE samples AS
@@ -18,7 +20,7 @@ FROM (
            CASE WHEN favs > 0 THEN 1 ELSE 0 END AS had_fav,
            0 AS is_negative
     FROM interactions
-    WHERE period >= ${first_period}
+    WHERE period BETWEEN ${group_from} AND ${group_to}
     UNION ALL
     SELECT user_id, item_id, period, category_id, 0, 0, 0, 0, 1
     FROM negative_draws

@@ -43,7 +43,7 @@ FROM (
            COALESCE(a.favs, 0) AS favs, COALESCE(a.purchases, 0) AS purchases,
            CASE WHEN a.period IS NOT NULL THEN g.period END AS active_period,
            COALESCE(f.new_items, 0) AS new_items, COALESCE(f.new_categories, 0) AS new_categories
-    FROM (SELECT user_id, period FROM user_activity UNION SELECT user_id, period FROM samples) g
+    FROM (SELECT user_id, period FROM user_activity WHERE period <= ${group_to} UNION SELECT user_id, period FROM samples) g
     LEFT JOIN user_activity a ON a.user_id = g.user_id AND a.period = g.period
     LEFT JOIN user_firsts f ON f.user_id = g.user_id AND f.period = g.period
 ) grid;
@@ -54,4 +54,5 @@ SELECT w.*,
        (w.user_purchases_7p + ${alpha} * p.purchase_rate) / (w.user_clicks_7p + ${alpha}) AS user_purchase_rate_7p,
        (w.user_carts_7p + ${alpha} * p.cart_rate) / (w.user_clicks_7p + ${alpha}) AS user_cart_rate_7p
 FROM user_windows w
-JOIN global_prior p ON p.period = w.period;
+JOIN global_prior p ON p.period = w.period
+WHERE w.period >= ${group_from};

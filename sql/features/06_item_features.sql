@@ -28,7 +28,7 @@ FROM (
            COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,
            COALESCE(a.favs, 0) AS favs, COALESCE(a.purchases, 0) AS purchases,
            CASE WHEN a.period IS NOT NULL THEN g.period END AS active_period
-    FROM (SELECT item_id, period FROM item_activity UNION SELECT item_id, period FROM samples) g
+    FROM (SELECT item_id, period FROM item_activity WHERE period <= ${group_to} UNION SELECT item_id, period FROM samples) g
     LEFT JOIN item_activity a ON a.item_id = g.item_id AND a.period = g.period
 ) grid;
 
@@ -38,4 +38,5 @@ SELECT w.*,
        (w.item_purchases_7p + ${alpha} * p.purchase_rate) / (w.item_clicks_7p + ${alpha}) AS item_purchase_rate_7p,
        (w.item_carts_7p + ${alpha} * p.cart_rate) / (w.item_clicks_7p + ${alpha}) AS item_cart_rate_7p
 FROM item_windows w
-JOIN global_prior p ON p.period = w.period;
+JOIN global_prior p ON p.period = w.period
+WHERE w.period >= ${group_from};

@@ -28,7 +28,7 @@ FROM (
            COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,
            COALESCE(a.favs, 0) AS favs, COALESCE(a.purchases, 0) AS purchases,
            CASE WHEN a.period IS NOT NULL THEN g.period END AS active_period
-    FROM (SELECT category_id, period FROM category_activity UNION SELECT category_id, period FROM samples) g
+    FROM (SELECT category_id, period FROM category_activity WHERE period <= ${group_to} UNION SELECT category_id, period FROM samples) g
     LEFT JOIN category_activity a ON a.category_id = g.category_id AND a.period = g.period
 ) grid;
 
@@ -37,4 +37,5 @@ CREATE TABLE category_features AS
 SELECT w.*,
        (w.category_purchases_7p + ${alpha} * p.purchase_rate) / (w.category_clicks_7p + ${alpha}) AS category_purchase_rate_7p
 FROM category_windows w
-JOIN global_prior p ON p.period = w.period;
+JOIN global_prior p ON p.period = w.period
+WHERE w.period >= ${group_from};

@@ -36,7 +36,8 @@ public sealed class FeatureBuilder
         var staging = Directory.CreateDirectory(Path.Combine(outDir, $".staging-{Guid.NewGuid():N}")).FullName;
         try
         {
-            using var db = new DuckDBConnection("DataSource=:memory:");
+            var onDisk = TablesOnDisk ?? EstimatedTableBytes(options.EventsPath) > DuckDbMemoryLimitMb() * (1L << 20);
+            using var db = new DuckDBConnection(onDisk ? $"DataSource={Path.Combine(staging, "build.duckdb")}" : "DataSource=:memory:");
             db.Open();
             // Memory bounded from the machine, spilling beside the output: a build larger than memory spills
             // instead of failing, the spill goes where the output goes (not the working directory), and it is
@@ -68,23 +69,24 @@ public sealed class FeatureBuilder
                     $"{options.EventsPath}: every accepted row lies in a period {outDir} already holds (up to period {firstPeriod - 1}); nothing to append");
             LoadPriorInteractions(db, previous is null ? null : outDir);
 
+            var templates = script.Templates().ToList();
+            var plan = BuildPasses.Of(script);
+            string Bind(int i, IReadOnlyDictionary<string, string> variables) => SqlScript.Substitute(templates[i].File, templates[i].Sql, variables);
             var variables = options.SqlVariables(tzOffset, negatives, firstPeriod);
-            var statements = script.Statements(variables).ToList();
+            var once = Enumerable.Range(0, templates.Count).Where(i => !plan.PerPass.Contains(i)).ToList();
+            var perPass = Enumerable.Range(0, templates.Count).Where(plan.PerPass.Contains).ToList();
+            var perPassText = perPass.Select(i => Bind(i, variables)).ToList();
+
+            // What runs once: events, interactions, the activity tables every pass's windows read.
             (long Events, long Duplicates, SortedDictionary<string, long> ByBehavior)? eventCounts = null;
             var interactionsFile = $"{InteractionsFolder}/periods-{firstPeriod}.parquet";
             var interactionsKept = false;
-            for (var i = 0; i < statements.Count; i++)
+            for (var k = 0; k < once.Count; k++)
             {
-                var (file, sql) = statements[i];
-                if (i == 0 || statements[i - 1].File != file) OnStep?.Invoke($"sql/features/{file}");
-                if (file == NegativesFile && negatives > 0)
-                {
-                    i = DrawNegativesByPeriodGroups(db, script, options, tzOffset, negatives, firstPeriod, statements, i);
-                    DropUnused(db, statements.Skip(i + 1).Select(s => s.Sql));
-                    continue;
-                }
-                Execute(db, sql, file);
-                // The manifest's event counts, taken as soon as `events` exists: it is dropped when done with.
+                var file = templates[once[k]].File;
+                if (k == 0 || templates[once[k - 1]].File != file) OnStep?.Invoke($"sql/features/{file}");
+                Execute(db, Bind(once[k], variables), file);
+                // The manifest's event counts, taken as soon as `events` exists.
                 if (eventCounts is null && Tables(db).Contains("events"))
                 {
                     var events = Scalar(db, "SELECT COUNT(*) FROM events");
@@ -100,37 +102,65 @@ public sealed class FeatureBuilder
                         + $"TO '{Sql(Path.Combine(staging, interactionsFile))}' (FORMAT parquet)", "storing interactions");
                     interactionsKept = true;
                 }
-                DropUnused(db, statements.Skip(i + 1).Select(s => s.Sql));
+                DropUnused(db, once.Skip(k + 1).Select(i => Bind(i, variables)).Concat(perPassText));
             }
             if (eventCounts is not { } counted) throw new InvalidOperationException("sql/features created no `events` table");
 
-            var featureColumns = Query(db, "SELECT column_name FROM (DESCRIBE dataset)", r => r.GetString(0))
-                .Where(c => c != "split" && !FeatureCatalog.SampleColumns.Contains(c)).ToList();
-            if (previous is not null && !previous.Features.Select(f => f.Name).SequenceEqual(featureColumns))
-                throw new ConfigurationException($"{outDir}: the build has other feature columns than sql/features makes now; rebuild without --append");
-            var columns = FeatureCatalog.SampleColumns.Concat(featureColumns).ToList();
-
-            // One folder per period (Hive-style period=N/, as Spark writes), each file sorted by list (user): the
-            // trainer reads whole lists without sorting again, and an append only adds folders.
+            // Then the samples, features and files, a group of periods at a time (BuildPasses).
             var ext = options.Format == "csv" ? "csv" : "parquet";
             var formatClause = options.Format == "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
             var read = options.Format == "csv" ? "read_csv" : "read_parquet";
-            var newPeriods = Query(db, "SELECT DISTINCT period FROM samples ORDER BY period", r => r.GetInt64(0));
+            var passes = BuildPasses.Group(Query(db,
+                $"SELECT period, COUNT(*) + {negatives} * COUNT(*) FILTER (WHERE stage > 0) FROM interactions WHERE period >= {firstPeriod} GROUP BY period",
+                r => (r.GetInt64(0), r.GetInt64(1))), firstPeriod, PassBudget());
             var periods = new List<PeriodSummary>(previous?.Periods ?? []);
-            foreach (var period in newPeriods)
+            var newPeriods = new List<long>();
+            List<string>? featureColumns = null;
+            List<string> columns = [];
+            for (var p = 0; p < passes.Count; p++)
             {
-                OnStep?.Invoke($"writing period={period}");
-                var relative = $"period={period}/part-0.{ext}";
-                var path = Path.Combine(staging, relative);
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                Execute(db, $"COPY (SELECT {string.Join(", ", columns)} FROM dataset WHERE period = {period} "
-                    + $"ORDER BY user_id, item_id) TO '{Sql(path)}' ({formatClause})", "export");
-                // Counts and statistics from the written file: columnar and small, unlike the view behind it.
-                var partials = options.Format == "csv"
-                    ? SqlFeaturePartials(db, $"{read}('{Sql(path)}')", featureColumns)
-                    : FeatureStatistics.PartialsOfParquet(path, featureColumns);
-                periods.Add(Summarise(db, $"{read}('{Sql(path)}')", period, relative, partials));
+                var pass = passes[p];
+                var passVariables = options.SqlVariables(tzOffset, negatives, firstPeriod, pass);
+                var passText = perPass.Select(i => Bind(i, passVariables)).ToList();
+                var laterPasses = p + 1 < passes.Count ? perPassText : [];
+                for (var k = 0; k < perPass.Count; k++)
+                {
+                    var file = templates[perPass[k]].File;
+                    if (k == 0 || templates[perPass[k - 1]].File != file)
+                        OnStep?.Invoke(passes.Count == 1 ? $"sql/features/{file}" : $"sql/features/{file} (periods {pass.From}..{LastPeriod(passes, p)})");
+                    Execute(db, passText[k], file);
+                    DropUnused(db, passText.Skip(k + 1).Concat(laterPasses));
+                }
+
+                if (featureColumns is null)
+                {
+                    featureColumns = Query(db, "SELECT column_name FROM (DESCRIBE dataset)", r => r.GetString(0))
+                        .Where(c => c != "split" && !FeatureCatalog.SampleColumns.Contains(c)).ToList();
+                    if (previous is not null && !previous.Features.Select(f => f.Name).SequenceEqual(featureColumns))
+                        throw new ConfigurationException($"{outDir}: the build has other feature columns than sql/features makes now; rebuild without --append");
+                    columns = FeatureCatalog.SampleColumns.Concat(featureColumns).ToList();
+                }
+
+                // One folder per period (Hive-style period=N/, as Spark writes), each file sorted by list (user): the
+                // trainer reads whole lists without sorting again, and an append only adds folders.
+                foreach (var period in Query(db, "SELECT DISTINCT period FROM samples ORDER BY period", r => r.GetInt64(0)))
+                {
+                    OnStep?.Invoke($"writing period={period}");
+                    var relative = $"period={period}/part-0.{ext}";
+                    var path = Path.Combine(staging, relative);
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    Execute(db, $"COPY (SELECT {string.Join(", ", columns)} FROM dataset WHERE period = {period} "
+                        + $"ORDER BY user_id, item_id) TO '{Sql(path)}' ({formatClause})", "export");
+                    // Counts and statistics from the written file: columnar and small, unlike the view behind it.
+                    var partials = options.Format == "csv"
+                        ? SqlFeaturePartials(db, $"{read}('{Sql(path)}')", featureColumns)
+                        : FeatureStatistics.PartialsOfParquet(path, featureColumns);
+                    periods.Add(Summarise(db, $"{read}('{Sql(path)}')", period, relative, partials));
+                    newPeriods.Add(period);
+                }
+                DropPassTables(db, plan);
             }
+            featureColumns ??= [];
 
             var splits = PeriodSplits.Of(periods, options.ValidPeriods, options.TestPeriods);
             var features = PeriodSplits.TrainStatistics(periods, splits["train"], featureColumns);
@@ -205,50 +235,48 @@ public sealed class FeatureBuilder
         File.Move(Path.Combine(staging, "manifest.json"), Path.Combine(outDir, "manifest.json"));
     }
 
-    private const string NegativesFile = "03_negatives.sql";
+    /// Whether DuckDB keeps the build's tables in a database file in the staging folder instead of in memory
+    /// (null: when they would not fit in its memory limit, EstimatedTableBytes). A file's tables are
+    /// compressed: at 100M events the tables every pass reads (events, interactions, the activity) came to
+    /// ~30 GB of uncompressed spill in memory. In memory is faster while they fit (10M events: 238 s against
+    /// 259 s on file).
+    public bool? TablesOnDisk { get; init; }
 
-    /// Engaged samples drawn for in one pass of 03_negatives (null: as many as DuckDB's memory limit has
-    /// kilobytes). Each draws 2k negatives (8 rows at k = 4), stored with their tickets and then joined, about a
-    /// kilobyte an engaged sample all told, so a pass stays near the limit instead of spilling far past it (all
-    /// periods of a 100M-event log at once filled 55 GB of disk with spill). Tests make it small.
-    public long? EngagedPerNegativesPass { get; init; }
-
-    private long NegativesPassBudget() => EngagedPerNegativesPass ?? DuckDbMemoryLimitMb() * 1000;
-
-    /// Runs 03_negatives for groups of consecutive periods (a group holds at most NegativesPassBudget engaged
-    /// samples, or one period) and gathers their `negative_draws`: negatives are drawn within a period, so the
-    /// rows are those of one pass over every period. Returns the index of the file's last statement.
-    private int DrawNegativesByPeriodGroups(DuckDBConnection db, SqlScript script, FeatureOptions options, int tzOffset,
-        int negatives, long firstPeriod, List<(string File, string Sql)> statements, int first)
+    /// What the build's tables take in DuckDB for a log: about 7 bytes a byte of CSV (100M Taobao-shaped events,
+    /// 3.4 GB of CSV, ~25 GB of tables), 25 a byte of compressed input (gzip, Parquet).
+    internal static long EstimatedTableBytes(string eventsPath)
     {
-        var last = first;
-        while (last + 1 < statements.Count && statements[last + 1].File == NegativesFile) last++;
-        var engaged = Query(db, $"SELECT period, COUNT(*) FROM interactions WHERE stage > 0 AND period >= {firstPeriod} GROUP BY period ORDER BY period",
-            r => (Period: r.GetInt64(0), Engaged: r.GetInt64(1)));
-        var groups = new List<(long From, long To)>();
-        long inGroup = 0;
-        foreach (var (period, count) in engaged)
+        try
         {
-            if (groups.Count > 0 && inGroup + count <= NegativesPassBudget()) { groups[^1] = (groups[^1].From, period); inGroup += count; }
-            else { groups.Add((period, period)); inGroup = count; }
+            return Ingestion.InputFiles.Resolve(eventsPath).Sum(f =>
+                new FileInfo(f).Length * (f.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? 7 : 25));
         }
-        if (groups.Count <= 1) // one pass over every period, as the statements stand
+        catch (Exception e) when (e is InputException or IOException or UnauthorizedAccessException)
         {
-            for (var j = first; j <= last; j++) Execute(db, statements[j].Sql, NegativesFile);
-            return last;
+            return 0; // the reader reports it, naming the file
         }
-        Execute(db, "DROP TABLE IF EXISTS negatives_gathered", NegativesFile);
-        foreach (var (from, to) in groups)
-        {
-            OnStep?.Invoke($"sql/features/{NegativesFile} (periods {from}..{to})");
-            foreach (var (_, sql) in script.Statements(options.SqlVariables(tzOffset, negatives, firstPeriod, (from, to))).Where(s => s.File == NegativesFile))
-                Execute(db, sql, NegativesFile);
-            Execute(db, from == groups[0].From
-                ? "CREATE TABLE negatives_gathered AS SELECT * FROM negative_draws"
-                : "INSERT INTO negatives_gathered SELECT * FROM negative_draws", NegativesFile);
-        }
-        Execute(db, "DROP TABLE negative_draws; ALTER TABLE negatives_gathered RENAME TO negative_draws", NegativesFile);
-        return last;
+    }
+
+    /// Samples (estimated: interactions plus k draws per engaged one) a pass of the build holds at most (null: five
+    /// per kilobyte of DuckDB's memory limit, 73M at its 14.7 GB on a 24 GB machine). A pass's draws, samples and
+    /// feature tables then stay near the limit instead of spilling far past it: a 10M-event log is one pass, a
+    /// 30M one two, a 100M one a period a pass. Tests make it small.
+    public long? SamplesPerPass { get; init; }
+
+    private long PassBudget() => SamplesPerPass ?? DuckDbMemoryLimitMb() * 5000;
+
+    /// The last period a pass builds, for the step's name (the last pass's range is open-ended).
+    private static string LastPeriod(List<(long From, long To)> passes, int p) =>
+        passes[p].To == long.MaxValue ? "" : passes[p].To.ToString(CultureInfo.InvariantCulture);
+
+    /// Drops what a pass made (its view first), once its period files are written: the next pass makes its own.
+    private static void DropPassTables(DuckDBConnection db, BuildPasses plan)
+    {
+        var views = Query(db, "SELECT view_name FROM duckdb_views() WHERE NOT internal", r => r.GetString(0));
+        foreach (var view in views.Where(v => plan.PassTables.Contains(v.ToLowerInvariant())))
+            Execute(db, $"DROP VIEW \"{view}\"", "dropping the pass's tables");
+        foreach (var table in Tables(db).Where(t => plan.PassTables.Contains(t.ToLowerInvariant())))
+            Execute(db, $"DROP TABLE \"{table}\"", "dropping the pass's tables");
     }
 
     /// The build an append adds to, checked to be one made with the same options and SQL: an append must

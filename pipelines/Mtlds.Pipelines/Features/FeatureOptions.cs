@@ -40,12 +40,14 @@ public sealed record FeatureOptions
     /// The `${name}` values of sql/features for this build: the zone's offset and the negatives per engaged
     /// sample are the data's (FeatureBuilder settles them after reading the events).
     /// `negativesPeriods`: the periods 03_negatives draws for (all from `firstPeriod` on unless given).
+    /// The SQL's variables; `pass` is the periods one pass of the build makes (BuildPasses), every period from
+    /// the first built on when not given (one pass: what Spark runs).
     public IReadOnlyDictionary<string, string> SqlVariables(int tzOffsetSeconds, int negatives, long firstPeriod = 0,
-        (long From, long To)? negativesPeriods = null) => new Dictionary<string, string>
+        (long From, long To)? pass = null) => new Dictionary<string, string>
     {
         ["first_period"] = firstPeriod.ToString(CultureInfo.InvariantCulture),
-        ["negatives_from"] = (negativesPeriods?.From ?? firstPeriod).ToString(CultureInfo.InvariantCulture),
-        ["negatives_to"] = (negativesPeriods?.To ?? long.MaxValue).ToString(CultureInfo.InvariantCulture),
+        ["group_from"] = (pass?.From ?? firstPeriod).ToString(CultureInfo.InvariantCulture),
+        ["group_to"] = (pass?.To ?? long.MaxValue).ToString(CultureInfo.InvariantCulture),
         ["period_seconds"] = PeriodSeconds.ToString(CultureInfo.InvariantCulture),
         ["tz_offset_seconds"] = tzOffsetSeconds.ToString(CultureInfo.InvariantCulture),
         ["negatives"] = negatives.ToString(CultureInfo.InvariantCulture),

@@ -36,10 +36,15 @@ public sealed partial class SqlScript
     }
 
     /// The statements of every file with the variables substituted; an unknown placeholder is an error.
-    public IEnumerable<(string File, string Sql)> Statements(IReadOnlyDictionary<string, string> variables)
+    public IEnumerable<(string File, string Sql)> Statements(IReadOnlyDictionary<string, string> variables) =>
+        Templates().Select(t => (t.File, Substitute(t.File, t.Sql, variables)));
+
+    /// The statements of every file with their `${name}` placeholders as written (split before substituting,
+    /// so the n-th template is the n-th statement of Statements whatever the values).
+    public IEnumerable<(string File, string Sql)> Templates()
     {
         foreach (var (name, text) in Files)
-            foreach (var statement in StatementEnd().Split(Substitute(name, text, variables)))
+            foreach (var statement in StatementEnd().Split(text))
                 if (HasCode(statement)) yield return (name, statement.Trim());
     }
 

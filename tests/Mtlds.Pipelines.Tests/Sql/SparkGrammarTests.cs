@@ -13,7 +13,7 @@ public sealed partial class SparkGrammarTests
     {
         ["period_seconds"] = "86400", ["tz_offset_seconds"] = "28800", ["negatives"] = "4", ["seed"] = "42",
         ["alpha"] = "10", ["valid_periods"] = "1", ["test_periods"] = "1", ["first_period"] = "0",
-        ["negatives_from"] = "0", ["negatives_to"] = "9223372036854775807",
+        ["group_from"] = "0", ["group_to"] = "9223372036854775807",
         // What SparkJob binds in the Spark-only files (SparkJobTests check the whole assembled script).
         ["events"] = "/data/logs dir/*.csv.gz", ["out"] = "/data/out dir", ["run_start"] = "1764288000",
         ["from_ts"] = "946684800", ["to_ts"] = "1764288001", ["job_id"] = "0123456789ab", ["job_database"] = "mtlds_job_0123456789ab",
