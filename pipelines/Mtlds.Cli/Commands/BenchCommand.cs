@@ -184,10 +184,18 @@ internal static class BenchCommand
                 figures["score.pg_rows_per_s"] = Math.Round(r.SinkRowsPerSecond);
                 figures["score.psql_copy_rows_per_s"] = Math.Round(r.PsqlRowsPerSecond);
                 figures["score.psql_copy_ratio"] = Math.Round(r.PsqlCopyRatio, 2);
+                figures["score.evaluate_seconds"] = Math.Round(r.EvaluateSeconds, 3);
+                figures["score.evaluate_rows_per_s"] = Math.Round(r.EvaluateRowsPerSecond);
+                figures["score.prune_seconds"] = Math.Round(r.DropSeconds, 3);
                 if (!asJson)
+                {
                     CliRunner.Out.MarkupLine(
                         $"score → CSV file {r.FileRowsPerSecond:N0} rows/s; score → PostgreSQL: {r.Rows:N0} rows at {r.SinkRowsPerSecond:N0} rows/s (binary COPY in one transaction); "
                         + $"psql \\copy of the same rows {r.PsqlRowsPerSecond:N0} rows/s; [bold]{r.PsqlCopyRatio:F2}× psql's speed[/] (target ≥ 1)");
+                    CliRunner.Out.MarkupLine(
+                        $"evaluation of the run by the SQL views (every metric): [bold]{r.EvaluateSeconds:F2} s[/] ({r.EvaluateRowsPerSecond:N0} rows/s; target ≤ 2 s for 1M rows); "
+                        + $"removing the run (its partition dropped): {r.DropSeconds:F3} s");
+                }
             }
 
             if (chosen.Contains("scale"))

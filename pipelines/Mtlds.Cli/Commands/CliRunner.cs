@@ -57,14 +57,21 @@ internal static class CliRunner
     /// Server messages can span lines; a scheduler's log wants one.
     private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
-    /// Spectre's console on stdout. Redirected (a scheduler's log), it gets a wide fixed width so that
-    /// tables do not wrap at 80 columns.
-    public static IAnsiConsole Out { get; } = CreateConsole();
+    /// Spectre's console on stdout. Redirected (a scheduler's log file), it writes plain text: no ANSI escape
+    /// codes whatever TERM says, no spinner redrawing its line, and a wide fixed width so that tables do not
+    /// wrap at 80 columns; each step still prints its one line with its figures.
+    public static IAnsiConsole Out { get; } = CreateConsole(Console.IsOutputRedirected);
 
-    private static IAnsiConsole CreateConsole()
+    internal static IAnsiConsole CreateConsole(bool redirected)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-        if (Console.IsOutputRedirected) console.Profile.Width = 160;
+        var console = AnsiConsole.Create(redirected
+            ? new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(Console.Out), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors,
+                Interactive = InteractionSupport.No,
+            }
+            : new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (redirected) console.Profile.Width = 160;
         return console;
     }
 }

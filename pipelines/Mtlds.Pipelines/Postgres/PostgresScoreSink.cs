@@ -6,13 +6,15 @@ using NpgsqlTypes;
 
 namespace Mtlds.Pipelines.Postgres;
 
-/// Score rows into PostgreSQL. The run is registered as running; then one transaction locks the run's row
-/// (publishers of one run id take turns; the later one replaces the earlier one's rows), deletes any earlier
-/// rows of the run and split, and streams the new ones by binary COPY straight into `scores`; Complete
-/// records the trainer's metrics, marks the run succeeded and commits. Until then readers see the old rows
-/// and none of the new; a failure or a dropped connection rolls it all back, and the run is marked failed.
-/// (Rows used to go through a temporary staging table and an INSERT … SELECT: every row written twice,
-/// which made publishing about as slow as psql's text \copy.)
+/// Score rows into PostgreSQL. `scores` is partitioned by run (sql/postgres/0003): a run's rows are one
+/// partition. The run is registered as running; then one transaction locks the run's row (publishers of one
+/// run id take turns; the later one replaces the earlier one's rows) and streams the rows by binary COPY into
+/// a new table shaped like `scores`. Complete keeps the run's rows of other splits, indexes the new table,
+/// records the trainer's metrics, drops the run's old partition, attaches the new one, marks the run
+/// succeeded and commits: replacing a run is a drop and an attach, never a DELETE of its rows. Until the
+/// commit readers see the old rows and none of the new; a failure or a dropped connection rolls it all back
+/// (the new table with it), and the run is marked failed. (The primary key is built once the rows are in:
+/// 1M rows publish at 1.8× psql's \copy into the partition, docs/performance.md.)
 public sealed class PostgresScoreSink : IScoreSink
 {
     private static readonly string[] Columns =
@@ -24,12 +26,20 @@ public sealed class PostgresScoreSink : IScoreSink
     private readonly NpgsqlConnection _conn;
     private readonly NpgsqlTransaction _tx;
     private NpgsqlBinaryImporter? _importer;
+    private readonly string _partition;
     private long _rows;
     private bool _completed;
+
+    /// The name of a run's partition of `scores`, as {schema}.score_partition(run_id) computes it.
+    public static string Partition(string runId) =>
+        "scores_" + Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(runId)));
+
+    private string NewTable => $"{_target.QuotedSchema}.{_partition}_new";
 
     public PostgresScoreSink(PostgresTarget target, RunRegistration run, string split)
     {
         RunId.Validate(run.RunId);
+        _partition = Partition(run.RunId);
         _target = target;
         _run = run;
         _split = split;
@@ -44,8 +54,8 @@ public sealed class PostgresScoreSink : IScoreSink
                 Register(conn);
                 var tx = conn.BeginTransaction();
                 Execute(conn, tx, $"SELECT 1 FROM {target.QuotedSchema}.runs WHERE run_id = @run FOR UPDATE");
-                Execute(conn, tx, $"DELETE FROM {target.QuotedSchema}.scores WHERE run_id = @run AND split = @split");
-                return (conn, tx, conn.BeginBinaryImport($"COPY {target.QuotedSchema}.scores ({string.Join(", ", Columns)}) FROM STDIN (FORMAT BINARY)"));
+                Execute(conn, tx, $"CREATE TABLE {NewTable} (LIKE {target.QuotedSchema}.scores INCLUDING DEFAULTS INCLUDING CONSTRAINTS)");
+                return (conn, tx, conn.BeginBinaryImport($"COPY {NewTable} ({string.Join(", ", Columns)}) FROM STDIN (FORMAT BINARY)"));
             }
             catch
             {
@@ -105,10 +115,22 @@ public sealed class PostgresScoreSink : IScoreSink
         if (copied != _rows) throw new InvalidOperationException($"COPY took {copied} rows of {_rows}");
 
         var s = _target.QuotedSchema;
+        var old = $"{s}.{_partition}";
+        var hasOld = Scalar($"SELECT to_regclass('{old}') IS NOT NULL") is true;
+        // The run's rows of other splits stay (a run scored split by split keeps them all).
+        if (hasOld) Execute(_conn, _tx, $"INSERT INTO {NewTable} SELECT * FROM {old} WHERE split <> @split");
+        // The partition's key and a CHECK that lets ATTACH skip its validating scan (the id is validated: no quote).
+        Execute(_conn, _tx, $"ALTER TABLE {NewTable} ADD PRIMARY KEY (run_id, split, user_id, period, item_id), "
+            + $"ADD CONSTRAINT {_partition}_run CHECK (run_id = '{_run.RunId}')");
+
         Execute(_conn, _tx, $"DELETE FROM {s}.metrics WHERE run_id = @run AND split = @split");
         foreach (var (metric, label, value) in TrainerMetrics())
             Execute(_conn, _tx, $"INSERT INTO {s}.metrics (run_id, split, metric, label, value) VALUES (@run, @split, @metric, @label, @value)",
                 ("metric", metric), ("label", label), ("value", value));
+
+        if (hasOld) Execute(_conn, _tx, $"DROP TABLE {old}");
+        Execute(_conn, _tx, $"ALTER TABLE {NewTable} RENAME TO {_partition}");
+        Execute(_conn, _tx, $"ALTER TABLE {s}.scores ATTACH PARTITION {old} FOR VALUES IN ('{_run.RunId}')");
         Execute(_conn, _tx, $"UPDATE {s}.runs SET status = 'succeeded', finished_at = now(), rows = @rows, split = @split, error = NULL WHERE run_id = @run",
             ("rows", _rows));
         _tx.Commit();
@@ -155,6 +177,12 @@ public sealed class PostgresScoreSink : IScoreSink
             // Nothing was published either way; the run stays 'running' until `mtlds runs` (or any reader
             // of runs) sees that this session's lock is gone and marks it interrupted.
         }
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var cmd = new NpgsqlCommand(sql, _conn, _tx);
+        return cmd.ExecuteScalar();
     }
 
     private int Execute(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, params (string Name, object Value)[] parameters)

@@ -58,6 +58,43 @@ public sealed class RunsQueries(PostgresTarget target)
             """, new { runId }).ToList();
     }
 
+    /// What a prune removed (or, in a dry run, would remove), and the seconds its SQL took.
+    public sealed record PruneResult(IReadOnlyList<Run> Runs, long Rows, double SqlSeconds);
+
+    /// Removes runs and their rows: those not among the `keep` newest (by start), and started before `before`;
+    /// both conditions when both are given, so a run goes only when every rule given lets it go. A run still
+    /// being scored is never removed. Each run's rows are its partition of `scores`, dropped whole (the
+    /// trigger on runs): no row is deleted from `scores`, so nothing is left for VACUUM there; `runs` and
+    /// `metrics` are vacuumed after the commit.
+    public PruneResult Prune(int? keep, DateTimeOffset? before, bool dryRun)
+    {
+        if (keep is null && before is null) throw new ConfigurationException("runs prune: give --keep N, --before DATE or both");
+        if (keep is < 0) throw new ConfigurationException($"runs prune: --keep {keep} must be 0 or more");
+        using var conn = Open();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var tx = conn.BeginTransaction();
+        var runs = conn.Query<Run>($"""
+            SELECT run_id AS RunId, model AS Model, status AS Status, split AS Split, rows AS Rows,
+                   started_at AS StartedAt, finished_at AS FinishedAt, error AS Error
+            FROM (SELECT r.*, row_number() OVER (ORDER BY started_at DESC, run_id) AS newest
+                  FROM {target.QuotedSchema}.runs r) r
+            WHERE status <> 'running'
+              AND (@keep::int IS NULL OR newest > @keep::int)
+              AND (@before::timestamptz IS NULL OR started_at < @before::timestamptz)
+            ORDER BY started_at, run_id
+            """, new { keep, before }, tx).ToList();
+        var rows = runs.Sum(r => r.Rows ?? 0);
+        if (dryRun || runs.Count == 0)
+        {
+            tx.Rollback();
+            return new PruneResult(runs, rows, clock.Elapsed.TotalSeconds);
+        }
+        conn.Execute($"DELETE FROM {target.QuotedSchema}.runs WHERE run_id = ANY(@ids) AND status <> 'running'", new { ids = runs.Select(r => r.RunId).ToArray() }, tx);
+        tx.Commit();
+        conn.Execute($"VACUUM {target.QuotedSchema}.runs, {target.QuotedSchema}.metrics");
+        return new PruneResult(runs, rows, clock.Elapsed.TotalSeconds);
+    }
+
     private NpgsqlConnection Open()
     {
         var conn = target.Open();

@@ -6,13 +6,18 @@ using Npgsql;
 
 namespace Mtlds.Pipelines.Postgres;
 
-/// Rows/s of publishing scores to PostgreSQL (binary COPY into `scores` inside one transaction) next
-/// to `psql \copy` of the same rows from a CSV file into the same table, measured in the same run. The rows
-/// are synthetic but shaped like real ones (three tasks); both runs are deleted afterwards.
+/// Rows/s of publishing scores to PostgreSQL (binary COPY of a run's partition inside one transaction, the
+/// partition attached) next to `psql \copy` of the same rows from a CSV file into the same table, measured in
+/// the same run; with the seconds of the run's evaluation by the SQL views (every metric `mtlds evaluate`
+/// prints) and of removing the run (dropping its partition, what `mtlds runs prune` does). The rows are synthetic but shaped like real ones (three tasks); both runs are
+/// deleted afterwards.
 public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
 {
-    public sealed record Result(long Rows, double SinkSeconds, double PsqlSeconds, long CsvBytes, double FileSeconds)
+    public sealed record Result(long Rows, double SinkSeconds, double PsqlSeconds, long CsvBytes, double FileSeconds,
+        double EvaluateSeconds, double DropSeconds)
     {
+        /// Rows/s of computing every metric of the run in SQL.
+        public double EvaluateRowsPerSecond => Rows / EvaluateSeconds;
         /// Rows/s of the same rows written by ScoreFileSink as CSV (the file psql then copies).
         public double FileRowsPerSecond => Rows / FileSeconds;
         public double SinkRowsPerSecond => Rows / SinkSeconds;
@@ -33,6 +38,8 @@ public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
         var psqlRun = $"bench-psql-{id}"; // the run id inside the CSV file; its rows are deleted after each round
         var sinkTimes = new List<double>();
         var psqlTimes = new List<double>();
+        var evaluateTimes = new List<double>();
+        var dropTimes = new List<double>();
         double fileSeconds;
         long bytes;
         try
@@ -48,23 +55,26 @@ public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
             log?.Invoke($"score → CSV file: {rows:N0} rows ({bytes / 1e6:F0} MB) in {fileSeconds:F2} s");
             for (var round = 1; round <= Rounds; round++)
             {
-                var (sink, psql) = Round(rows, csv, psqlRun);
+                var (sink, psql, metrics, drop) = Round(rows, csv, psqlRun);
                 sinkTimes.Add(sink);
                 psqlTimes.Add(psql);
-                log?.Invoke($"round {round}: score → PostgreSQL {rows:N0} rows in {sink:F2} s; psql \\copy in {psql:F2} s");
+                evaluateTimes.Add(metrics);
+                dropTimes.Add(drop);
+                log?.Invoke($"round {round}: score → PostgreSQL {rows:N0} rows in {sink:F2} s; psql \\copy in {psql:F2} s; evaluation by the views {metrics:F2} s; run removed in {drop:F3} s");
             }
         }
         finally
         {
             File.Delete(csv);
         }
-        return new Result(rows, Median.Of(sinkTimes), Median.Of(psqlTimes), bytes, fileSeconds);
+        return new Result(rows, Median.Of(sinkTimes), Median.Of(psqlTimes), bytes, fileSeconds, Median.Of(evaluateTimes), Median.Of(dropTimes));
     }
 
-    private (double Sink, double Psql) Round(long rows, string csv, string psqlRun)
+    private (double Sink, double Psql, double Metrics, double Drop) Round(long rows, string csv, string psqlRun)
     {
         var sinkRun = $"bench-sink-{Guid.NewGuid().ToString("N")[..8]}";
         var registration = new RunRegistration(sinkRun, "mtlds", "{}", "bench", null);
+        double sinkSeconds, evaluateSeconds, psqlSeconds;
         try
         {
             var clock = Stopwatch.StartNew();
@@ -73,24 +83,50 @@ public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
                 foreach (var batch in Batches(rows)) sink.Write(sinkRun, "test", batch);
                 sink.Complete();
             }
-            var sinkSeconds = clock.Elapsed.TotalSeconds;
+            sinkSeconds = clock.Elapsed.TotalSeconds;
+            evaluateSeconds = Evaluate(sinkRun);
             using (var sink = new PostgresScoreSink(target, registration with { RunId = psqlRun }, "test")) { } // registers the run
-            return (sinkSeconds, Psql(csv));
+            using (var conn = target.Open())
+            using (var partition = new NpgsqlCommand(
+                $"CREATE TABLE {target.QuotedSchema}.{PostgresScoreSink.Partition(psqlRun)} PARTITION OF {target.QuotedSchema}.scores FOR VALUES IN ('{psqlRun}')", conn))
+                partition.ExecuteNonQuery(); // psql copies into the run's partition, as the sink does
+            psqlSeconds = Psql(csv);
         }
         finally
         {
-            using var conn = target.Open();
-            using var cmd = new NpgsqlCommand($"DELETE FROM {target.QuotedSchema}.runs WHERE run_id IN (@a, @b)", conn);
-            cmd.Parameters.AddWithValue("a", sinkRun);
-            cmd.Parameters.AddWithValue("b", psqlRun);
-            cmd.ExecuteNonQuery();
+            Remove(psqlRun);
         }
+        return (sinkSeconds, psqlSeconds, evaluateSeconds, Remove(sinkRun));
     }
 
-    /// Deterministic score rows, 65,536 per batch, lists of 20 items per (user, period).
-    private static IEnumerable<ScoredBatch> Batches(long rows)
+    /// Seconds of `SELECT * FROM evaluation WHERE run_id = …`: every metric of the run, as `mtlds evaluate` reads them.
+    private double Evaluate(string runId)
     {
-        var rng = new Random(1);
+        using var conn = target.Open();
+        var clock = Stopwatch.StartNew();
+        using var cmd = new NpgsqlCommand($"SELECT count(*) FROM {target.QuotedSchema}.evaluation WHERE run_id = @run", conn) { CommandTimeout = 0 };
+        cmd.Parameters.AddWithValue("run", runId);
+        cmd.ExecuteScalar();
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// Deletes a run (its partition dropped by the trigger on runs); returns the seconds it took.
+    private double Remove(string runId)
+    {
+        using var conn = target.Open();
+        var clock = Stopwatch.StartNew();
+        using var cmd = new NpgsqlCommand($"DELETE FROM {target.QuotedSchema}.runs WHERE run_id = @run", conn);
+        cmd.Parameters.AddWithValue("run", runId);
+        cmd.ExecuteNonQuery();
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static IEnumerable<ScoredBatch> Batches(long rows) => SyntheticBatches(rows);
+
+    /// Deterministic score rows, 65,536 per batch, lists of 20 items per (user, period), three tasks.
+    public static IEnumerable<ScoredBatch> SyntheticBatches(long rows, int seed = 1)
+    {
+        var rng = new Random(seed);
         const int size = 65_536;
         for (long done = 0; done < rows; done += size)
         {

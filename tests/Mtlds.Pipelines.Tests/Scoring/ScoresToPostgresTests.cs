@@ -106,10 +106,10 @@ public sealed class ScoresToPostgresTests(PostgresFixture pg, TrainedModelFixtur
             var waited = System.Diagnostics.Stopwatch.StartNew();
             do
             {
-                // Only the COPY's backend: the one whose query is the COPY into the scores table.
+                // Only the COPY's backend: the one whose query is the COPY into the run's new partition.
                 terminated = admin.ExecuteScalar<int>("""
                     SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
-                    WHERE application_name = @application AND query LIKE 'COPY %scores (run_id%'
+                    WHERE application_name = @application AND query LIKE 'COPY %scores%_new (run_id%'
                     """, new { application });
                 if (terminated == 0) Thread.Sleep(10);
             } while (terminated == 0 && !p.HasExited && waited.Elapsed < TimeSpan.FromMinutes(2));
