@@ -31,12 +31,9 @@ public sealed class PartitionedScoresTests(PostgresFixture pg, ITestOutputHelper
     }
 
     [Fact]
-    public void Thirty_runs_published_twenty_pruned_in_under_a_second_of_SQL_leaving_no_dead_tuples()
+    public void Thirty_runs_published_twenty_pruned_in_under_a_second_of_SQL_leaving_no_dead_tuples_in_scores()
     {
         for (var i = 0; i < 30; i++) Publish($"prune-{i:D2}", 100_000, seed: i);
-        // The publishers' sessions end here, and with them their statistics reach the server (an idle pooled
-        // session may report its updates of `runs` seconds later, after the prune's VACUUM).
-        NpgsqlConnection.ClearAllPools();
         Assert.Equal(30, Scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'scores'::regclass"));
         Assert.Equal(3_000_000, Scalar("SELECT count(*) FROM scores"));
 
@@ -63,16 +60,14 @@ public sealed class PartitionedScoresTests(PostgresFixture pg, ITestOutputHelper
         Assert.Equal(10, Scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'scores'::regclass"));
         Assert.Equal(1_000_000, Scalar("SELECT count(*) FROM scores"));
         Assert.Equal(0, Scalar("SELECT count(*) FROM metrics WHERE run_id < 'prune-20'"));
-        // No dead tuple anywhere in the schema: no row of scores was deleted, runs and metrics were vacuumed.
-        var dead = -1L;
-        for (var attempt = 0; attempt < 50 && dead != 0; attempt++)
-        {
-            if (attempt > 0) Thread.Sleep(100); // the statistics arrive when the pruning backend reports them
-            using var conn = pg.DataSource.OpenConnection();
-            conn.Execute("SELECT pg_stat_clear_snapshot()");
-            dead = conn.ExecuteScalar<long>("SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables WHERE schemaname = @schema", new { schema = pg.Schema });
-        }
-        Assert.Equal(0, dead);
+        // No dead tuple in scores: no row of it was deleted, its pruned partitions are gone whole. (The 20 rows
+        // deleted from `runs` are vacuumed after the commit, but a VACUUM cannot clear rows that an older
+        // snapshot of another session still sees: with other tests running beside this one, they may stay.)
+        Assert.Equal(0, Scalar("""
+            SELECT coalesce(sum(s.n_dead_tup), 0) + count(*) FILTER (WHERE s.relid IS NULL)
+            FROM pg_inherits i LEFT JOIN pg_stat_user_tables s ON s.relid = i.inhrelid
+            WHERE i.inhparent = 'scores'::regclass
+            """));
     }
 
     [Fact]
