@@ -14,12 +14,15 @@ public sealed class RunsQueries(PostgresTarget target)
 
     public sealed record CalibrationRow(string Split, int Decile, long Rows, double MeanPPurchase, double ObservedPurchaseRate, double MinScore, double MaxScore);
 
+    /// The columns of `runs` as a Run, for every query that lists runs.
+    private const string RunColumns = "run_id AS RunId, model AS Model, status AS Status, split AS Split, rows AS Rows, "
+        + "started_at AS StartedAt, finished_at AS FinishedAt, error AS Error";
+
     public IReadOnlyList<Run> Runs(int limit = 50)
     {
         using var conn = Open();
         return conn.Query<Run>($"""
-            SELECT run_id AS RunId, model AS Model, status AS Status, split AS Split, rows AS Rows,
-                   started_at AS StartedAt, finished_at AS FinishedAt, error AS Error
+            SELECT {RunColumns}
             FROM {target.QuotedSchema}.runs ORDER BY started_at DESC, run_id LIMIT @limit
             """, new { limit }).ToList();
     }
@@ -74,8 +77,7 @@ public sealed class RunsQueries(PostgresTarget target)
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var tx = conn.BeginTransaction();
         var runs = conn.Query<Run>($"""
-            SELECT run_id AS RunId, model AS Model, status AS Status, split AS Split, rows AS Rows,
-                   started_at AS StartedAt, finished_at AS FinishedAt, error AS Error
+            SELECT {RunColumns}
             FROM (SELECT r.*, row_number() OVER (ORDER BY started_at DESC, run_id) AS newest
                   FROM {target.QuotedSchema}.runs r) r
             WHERE status <> 'running'

@@ -47,7 +47,7 @@ public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
             var clock = Stopwatch.StartNew();
             using (var file = new ScoreFileSink(csv, ScoreColumns.AllTasks))
             {
-                foreach (var batch in Batches(rows)) file.Write(psqlRun, "test", batch);
+                foreach (var batch in SyntheticBatches(rows)) file.Write(psqlRun, "test", batch);
                 file.Complete();
             }
             fileSeconds = clock.Elapsed.TotalSeconds;
@@ -80,7 +80,7 @@ public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
             var clock = Stopwatch.StartNew();
             using (var sink = new PostgresScoreSink(target, registration, "test"))
             {
-                foreach (var batch in Batches(rows)) sink.Write(sinkRun, "test", batch);
+                foreach (var batch in SyntheticBatches(rows)) sink.Write(sinkRun, "test", batch);
                 sink.Complete();
             }
             sinkSeconds = clock.Elapsed.TotalSeconds;
@@ -120,8 +120,6 @@ public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
         cmd.ExecuteNonQuery();
         return clock.Elapsed.TotalSeconds;
     }
-
-    private static IEnumerable<ScoredBatch> Batches(long rows) => SyntheticBatches(rows);
 
     /// Deterministic score rows, 65,536 per batch, lists of 20 items per (user, period), three tasks.
     public static IEnumerable<ScoredBatch> SyntheticBatches(long rows, int seed = 1)
