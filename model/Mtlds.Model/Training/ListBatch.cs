@@ -20,6 +20,11 @@ public sealed class ListBatch : IDisposable
     public required long[] ItemIds { get; init; }
     public required long[] Periods { get; init; }
     public required int[] StageValues { get; init; }
+    public required long[] CategoryIds { get; init; }
+
+    /// The raw user_clicks_7p of every row (not a model input here: the key by which score rows are sliced),
+    /// or null when the batch has no such column.
+    public int[]? UserClicks7p { get; init; }
     /// Row ranges of the lists as they came (before any cap), for metrics per list.
     public required IReadOnlyList<(int Start, int Length)> Lists { get; init; }
     public int Rows => UserIds.Length;
@@ -96,6 +101,8 @@ public sealed class ListBatch : IDisposable
             ItemIds = item,
             Periods = period,
             StageValues = stage,
+            CategoryIds = category,
+            UserClicks7p = UserClicks(batch),
             Lists = lists,
         };
     }
@@ -149,6 +156,16 @@ public sealed class ListBatch : IDisposable
             case var other:
                 throw new ArgumentException($"feature column '{name}' is {other.Data.DataType.Name}, not a floating-point column");
         }
+    }
+
+    private static int[]? UserClicks(RecordBatch b)
+    {
+        if (b.Schema.GetFieldIndex("user_clicks_7p") < 0) return null;
+        var values = new float[b.Length];
+        CopyFeature(b, "user_clicks_7p", values);
+        var clicks = new int[values.Length];
+        for (var i = 0; i < clicks.Length; i++) clicks[i] = (int)values[i]; // a count, exact in float below 2^24
+        return clicks;
     }
 
     private static long[] Longs(RecordBatch b, string name) => b.Column(name) switch

@@ -14,6 +14,13 @@ public sealed record ScoredBatch(
 {
     public int Rows => Scores.Length;
 
+    /// The item's category_id of every row (analysts slice metrics by it), where the batch had that column.
+    public long[]? Categories { get; init; }
+
+    /// The user's clicks over the 7 periods before the row's period (the feature user_clicks_7p, point in
+    /// time): the user's activity, by which analysts slice metrics, where the batch had that column.
+    public int[]? UserClicks7p { get; init; }
+
     /// The stage a task's label needs: click ≥ 1, cart ≥ 2, purchase = 3 (DESIGN §4).
     public static int Threshold(string task) => task switch
     {

@@ -242,7 +242,8 @@ public sealed class Trainer : IDisposable
                     for (var i = 0; i < batch.Rows; i++) perTask[t][i] = pData[i * tasks.Count + t];
                 }
                 scored = new ScoredBatch(tasks, perTask, s.to_type(ScalarType.Float64).data<double>().ToArray(),
-                    batch.StageValues, batch.UserIds, batch.ItemIds, batch.Periods, batch.Lists);
+                    batch.StageValues, batch.UserIds, batch.ItemIds, batch.Periods, batch.Lists)
+                { Categories = batch.CategoryIds, UserClicks7p = batch.UserClicks7p };
             }
             yield return scored;
         }

@@ -49,7 +49,8 @@ public sealed class Migrator(PostgresTarget target, string? directory = null)
                     continue;
                 }
                 using var tx = conn.BeginTransaction();
-                using (var run = new NpgsqlCommand(m.Sql.Replace("{{schema}}", target.QuotedSchema, StringComparison.Ordinal), conn, tx))
+                // No timeout: a migration may move or recompute every published row (0003, 0004).
+                using (var run = new NpgsqlCommand(m.Sql.Replace("{{schema}}", target.QuotedSchema, StringComparison.Ordinal), conn, tx) { CommandTimeout = 0 })
                     run.ExecuteNonQuery();
                 using (var record = new NpgsqlCommand(
                     $"INSERT INTO {target.QuotedSchema}.schema_migrations (version, sha256) VALUES (@v, @s)", conn, tx))

@@ -10,15 +10,17 @@ namespace Mtlds.Pipelines.Postgres;
 /// partition. The run is registered as running; then one transaction locks the run's row (publishers of one
 /// run id take turns; the later one replaces the earlier one's rows) and streams the rows by binary COPY into
 /// a new table shaped like `scores`. Complete keeps the run's rows of other splits, indexes the new table,
-/// records the trainer's metrics, drops the run's old partition, attaches the new one, marks the run
-/// succeeded and commits: replacing a run is a drop and an attach, never a DELETE of its rows. Until the
+/// drops the run's old partition, attaches the new one, computes and stores the split's metrics (beside the
+/// trainer's), marks the run succeeded and commits: replacing a run is a drop and an attach, never a DELETE
+/// of its rows, and a published run's metrics are never computed again when read. Until the
 /// commit readers see the old rows and none of the new; a failure or a dropped connection rolls it all back
 /// (the new table with it), and the run is marked failed. (The primary key is built once the rows are in:
-/// 1M rows publish at 1.8× psql's \copy into the partition, docs/performance.md.)
+/// 1M rows publish at 1.6–1.8× psql's \copy into the partition, docs/performance.md.)
 public sealed class PostgresScoreSink : IScoreSink
 {
     private static readonly string[] Columns =
-        ["run_id", "split", "user_id", "item_id", "period", "score", "p_click", "p_cart", "p_purchase", "y_click", "y_cart", "y_purchase", "stage"];
+        ["run_id", "split", "user_id", "item_id", "period", "score", "p_click", "p_cart", "p_purchase", "y_click", "y_cart", "y_purchase", "stage",
+            "category_id", "user_clicks_7p"];
 
     private readonly PostgresTarget _target;
     private readonly RunRegistration _run;
@@ -83,6 +85,14 @@ public sealed class PostgresScoreSink : IScoreSink
         cmd.ExecuteNonQuery();
     }
 
+    /// Seconds that computing and storing the split's metrics took at Complete (inside the transaction).
+    public double MetricsSeconds { get; private set; }
+
+    /// work_mem for the metric sorts: room for the split's rows (about 100 bytes each as sorted), within
+    /// [64 MB, 1 GB]; each sort of the query takes this at most (each parallel worker its own), and a
+    /// process runs its sorts one after another.
+    private static long SortMemoryMb(long rows) => Math.Clamp(rows * 100 >> 20, 64, 1024);
+
     public void Write(string runId, string split, ScoredBatch batch)
     {
         if (runId != _run.RunId || split != _split) throw new ArgumentException("rows of another run or split");
@@ -103,6 +113,8 @@ public sealed class PostgresScoreSink : IScoreSink
             foreach (var column in y)
                 if (column is null) importer.WriteNull(); else importer.Write((short)column[i], NpgsqlDbType.Smallint);
             importer.Write((short)batch.Stages[i], NpgsqlDbType.Smallint);
+            if (batch.Categories is { } categories) importer.Write(categories[i], NpgsqlDbType.Bigint); else importer.WriteNull();
+            if (batch.UserClicks7p is { } clicks) importer.Write(clicks[i], NpgsqlDbType.Integer); else importer.WriteNull();
         }
         _rows += batch.Rows;
     }
@@ -123,14 +135,34 @@ public sealed class PostgresScoreSink : IScoreSink
         Execute(_conn, _tx, $"ALTER TABLE {NewTable} ADD PRIMARY KEY (run_id, split, user_id, period, item_id), "
             + $"ADD CONSTRAINT {_partition}_run CHECK (run_id = '{_run.RunId}')");
 
-        Execute(_conn, _tx, $"DELETE FROM {s}.metrics WHERE run_id = @run AND split = @split");
-        foreach (var (metric, label, value) in TrainerMetrics())
-            Execute(_conn, _tx, $"INSERT INTO {s}.metrics (run_id, split, metric, label, value) VALUES (@run, @split, @metric, @label, @value)",
-                ("metric", metric), ("label", label), ("value", value));
-
         if (hasOld) Execute(_conn, _tx, $"DROP TABLE {old}");
         Execute(_conn, _tx, $"ALTER TABLE {NewTable} RENAME TO {_partition}");
         Execute(_conn, _tx, $"ALTER TABLE {s}.scores ATTACH PARTITION {old} FOR VALUES IN ('{_run.RunId}')");
+
+        // Every metric of the split, computed once from the rows just attached (sql/postgres/0004), stored
+        // beside the trainer's numbers: `evaluation` reads them and never sorts the run's rows again. The
+        // sorts get memory for the run's rows (the server's default, 4 MB, would spill them to disk).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Execute(_conn, _tx, $"SET LOCAL work_mem = '{SortMemoryMb(_rows)}MB'");
+        Execute(_conn, _tx, "SET LOCAL jit = off"); // compiling the large plan would cost more than it saves, once
+        Execute(_conn, _tx, $"ANALYZE {old}"); // the new partition's statistics, for the plan
+        Execute(_conn, _tx, $"DELETE FROM {s}.metrics WHERE run_id = @run AND split = @split");
+        // Selected, then inserted: PostgreSQL runs an INSERT … SELECT without parallel workers.
+        var computed = new List<(string Metric, string Label, object Value, long Rows)>();
+        using (var cmd = new NpgsqlCommand($"SELECT metric, label, value, rows FROM {s}.evaluation_of('all', @run, @split)", _conn, _tx) { CommandTimeout = 0 })
+        {
+            cmd.Parameters.AddWithValue("run", _run.RunId);
+            cmd.Parameters.AddWithValue("split", _split);
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) computed.Add((r.GetString(0), r.GetString(1), r.IsDBNull(2) ? DBNull.Value : r.GetDouble(2), r.GetInt64(3)));
+        }
+        foreach (var (metric, label, value, rows) in computed)
+            Execute(_conn, _tx, $"INSERT INTO {s}.metrics (run_id, split, metric, label, value, rows) VALUES (@run, @split, @metric, @label, @value, @rows)",
+                ("metric", metric), ("label", label), ("value", value), ("rows", rows));
+        foreach (var (metric, label, value) in TrainerMetrics())
+            Execute(_conn, _tx, $"UPDATE {s}.metrics SET trainer = @value WHERE run_id = @run AND split = @split AND metric = @metric AND label = @label",
+                ("metric", metric), ("label", label), ("value", value));
+        MetricsSeconds = clock.Elapsed.TotalSeconds;
         Execute(_conn, _tx, $"UPDATE {s}.runs SET status = 'succeeded', finished_at = now(), rows = @rows, split = @split, error = NULL WHERE run_id = @run",
             ("rows", _rows));
         _tx.Commit();

@@ -41,9 +41,8 @@ public sealed class RunsQueries(PostgresTarget target)
         var exists = conn.ExecuteScalar<bool>($"SELECT EXISTS (SELECT FROM {target.QuotedSchema}.runs WHERE run_id = @runId)", new { runId });
         if (!exists) throw new ConfigurationException($"--run-id '{runId}': no such run in schema {target.Schema}; list them with mtlds runs");
         return conn.Query<MetricRow>($"""
-            SELECT e.split AS Split, e.metric AS Metric, e.label AS Label, e.value AS Value, m.value AS Trainer
+            SELECT e.split AS Split, e.metric AS Metric, e.label AS Label, e.value AS Value, e.trainer AS Trainer
             FROM {target.QuotedSchema}.evaluation e
-            LEFT JOIN {target.QuotedSchema}.metrics m USING (run_id, split, metric, label)
             WHERE e.run_id = @runId
             ORDER BY e.split, array_position(ARRAY['auc','gauc','ndcg','logloss'], e.metric),
                      array_position(ARRAY['click','cart','purchase','5','10'], e.label)

@@ -83,7 +83,7 @@ public sealed class PipelineRun(PipelineConfig config, string outDir, PostgresTa
         // evaluate: cheap, always
         var evalClock = Stopwatch.StartNew();
         var evaluation = pg is null ? ScoreFileEvaluation.Compute(ScoreFile) : new RunsQueries(pg).Evaluation(runId);
-        Report(new Step("evaluate", false, evalClock.Elapsed, pg is null ? $"from {ScoreFile}" : $"SQL views of schema {pg.Schema}"));
+        Report(new Step("evaluate", false, evalClock.Elapsed, pg is null ? $"from {ScoreFile}" : $"metrics stored at publish, schema {pg.Schema}"));
         return new Result(steps, runId, evaluation, destination);
     }
 

@@ -43,6 +43,8 @@ public sealed class ScoreFileSink : IScoreSink
     {
         "run_id" or "split" => new Column<string>(name),
         "user_id" or "item_id" or "period" => new Column<long>(name),
+        "category_id" => new Column<long?>(name),
+        "user_clicks_7p" => new Column<int?>(name),
         "stage" => new Column<short>(name),
         _ when name.StartsWith("y_", StringComparison.Ordinal) => new Column<short>(name),
         _ => new Column<double>(name),
@@ -69,7 +71,10 @@ public sealed class ScoreFileSink : IScoreSink
                 .Append(batch.Periods[i].ToString(c)).Append(',').Append(batch.Scores[i].ToString("R", c));
             foreach (var column in p) line.Append(',').Append(column[i].ToString("R", c));
             foreach (var column in y) line.Append(',').Append(column[i] == 1 ? '1' : '0');
-            line.Append(',').Append(batch.Stages[i].ToString(c));
+            line.Append(',').Append(batch.Stages[i].ToString(c)).Append(',');
+            if (batch.Categories is { } categories) line.Append(categories[i].ToString(c));
+            line.Append(',');
+            if (batch.UserClicks7p is { } clicks) line.Append(clicks[i].ToString(c));
             _csv!.WriteLine(line);
         }
     }
@@ -91,6 +96,8 @@ public sealed class ScoreFileSink : IScoreSink
         foreach (var t in _tasks) Column(ScoreColumns.Probabilities(batch, t));
         foreach (var t in _tasks) Column(ScoreColumns.Labels(batch, t).Select(v => (short)v).ToArray());
         Column(batch.Stages.Select(v => (short)v).ToArray());
+        Column(batch.Categories?.Select(v => (long?)v).ToArray() ?? new long?[batch.Rows]);
+        Column(batch.UserClicks7p?.Select(v => (int?)v).ToArray() ?? new int?[batch.Rows]);
     }
 
     public long Complete()

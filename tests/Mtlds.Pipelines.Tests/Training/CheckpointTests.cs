@@ -92,7 +92,7 @@ public sealed class CheckpointTests(GeneratedDatasetFixture data, ITestOutputHel
         Assert.True(score.ExitCode == 0, score.Stderr);
 
         var lines = File.ReadAllLines(scores);
-        Assert.Equal("run_id,split,user_id,item_id,period,score,p_click,p_purchase,y_click,y_purchase,stage", lines[0]);
+        Assert.Equal("run_id,split,user_id,item_id,period,score,p_click,p_purchase,y_click,y_purchase,stage,category_id,user_clicks_7p", lines[0]);
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
         Assert.All(rows, r => Assert.Equal(("fresh-1", "test"), (r[0], r[1])));
         double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
