@@ -86,15 +86,85 @@ public sealed class PermutationRelaxationTests
 public sealed class SortingLossTests
 {
     [Fact]
-    public void Tied_stages_share_their_rank_rows_uniformly()
+    public void Each_rank_row_targets_the_set_of_items_tied_at_that_rank()
     {
         // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
         using var testScope = NewDisposeScope();
-        using var t = SortingLoss.Target(tensor(new long[] { 1, 2, 1 }).unsqueeze(0), ones(1, 3, dtype: ScalarType.Bool), ScalarType.Float64).squeeze(0);
-        double[,] expected = { { 0, 1, 0 }, { 0.5, 0, 0.5 }, { 0.5, 0, 0.5 } };
+        using var t = SortingLoss.Ties(tensor(new long[] { 1, 2, 1 }).unsqueeze(0), ones(1, 3, dtype: ScalarType.Bool)).squeeze(0);
+        bool[,] expected = { { false, true, false }, { true, false, true }, { true, false, true } };
         for (var i = 0; i < 3; i++)
             for (var j = 0; j < 3; j++)
-                Assert.Equal(expected[i, j], t[i, j].item<double>(), 12);
+                Assert.Equal(expected[i, j], t[i, j].item<bool>());
+    }
+
+    private static double Loss(double[] scores, long[] stages, double tau)
+    {
+        using var scope = NewDisposeScope();
+        var mask = ones(1, scores.Length, dtype: ScalarType.Bool);
+        return SortingLoss.Compute(new SoftSort().LogPermutation(tensor(scores).unsqueeze(0), mask, tau), tensor(stages).unsqueeze(0), mask).item<double>();
+    }
+
+    /// The loss a uniform target over each tie gives (the rule this loss replaced), for contrast.
+    private static double UniformTargetLoss(double[] scores, long[] stages, double tau)
+    {
+        using var scope = NewDisposeScope();
+        var mask = ones(1, scores.Length, dtype: ScalarType.Bool);
+        var logP = new SoftSort().LogPermutation(tensor(scores).unsqueeze(0), mask, tau);
+        var ties = SortingLoss.Ties(tensor(stages).unsqueeze(0), mask).to_type(ScalarType.Float64);
+        var target = ties / ties.sum(-1, keepdim: true);
+        return (-(target * logP).sum().item<double>()) / scores.Length;
+    }
+
+    [Fact]
+    public void A_purchase_ranked_last_with_equal_negatives_no_longer_beats_the_right_order_at_small_tau()
+    {
+        // The issue's case: stages [3, 0×7], τ = 0.05. Right: the purchase first, negatives spread below it.
+        // Wrong: the purchase last, just below the negatives, which are all equal.
+        long[] stages = [3, 0, 0, 0, 0, 0, 0, 0];
+        double[] right = [1.0, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0];
+        double[] wrong = [-0.01, 0, 0, 0, 0, 0, 0, 0];
+        Assert.True(UniformTargetLoss(wrong, stages, 0.05) < UniformTargetLoss(right, stages, 0.05),
+            "the uniform target preferred the wrong order here (the defect this loss fixes)");
+        Assert.True(Loss(right, stages, 0.05) < Loss(wrong, stages, 0.05),
+            $"right {Loss(right, stages, 0.05)}, wrong {Loss(wrong, stages, 0.05)}");
+    }
+
+    /// Over random lists, stages and τ in [0.01, 10]: giving the same scores to the items in the order of
+    /// their stages has the lowest loss; any assignment that ranks a lower stage above a higher one has a
+    /// higher loss (and reordering items within a tie changes nothing).
+    [Fact]
+    public void The_right_order_has_the_lowest_loss_for_every_tau_from_0_01_to_10()
+    {
+        var rng = new Random(17);
+        var violations = 0;
+        for (var c = 0; c < 400; c++)
+        {
+            var n = rng.Next(2, 13);
+            var stages = Enumerable.Range(0, n).Select(_ => (long)rng.Next(0, 4)).ToArray();
+            if (stages.Distinct().Count() < 2) stages[0] = stages[1] == 0 ? 3 : 0;
+            var tau = Math.Pow(10, rng.NextDouble() * 3 - 2);
+            var values = Enumerable.Range(0, n).Select(_ => rng.NextDouble() * 4 - 2).OrderByDescending(v => v).ToArray();
+            // Right: the k-th highest stage gets the k-th highest score (ties among stages in any order).
+            var byStage = Enumerable.Range(0, n).OrderByDescending(i => stages[i]).ThenBy(_ => rng.Next()).ToArray();
+            var right = new double[n];
+            for (var k = 0; k < n; k++) right[byStage[k]] = values[k];
+            var shuffled = Enumerable.Range(0, n).OrderBy(_ => rng.Next()).ToArray();
+            var other = new double[n];
+            for (var k = 0; k < n; k++) other[shuffled[k]] = values[k];
+            var rightLoss = Loss(right, stages, tau);
+            var otherLoss = Loss(other, stages, tau);
+            var wrongOrder = Enumerable.Range(0, n).Any(i => Enumerable.Range(0, n).Any(j => stages[i] > stages[j] && other[i] < other[j]));
+            if (wrongOrder)
+            {
+                violations++;
+                Assert.True(rightLoss < otherLoss, $"n {n}, τ {tau:G3}, stages [{string.Join(",", stages)}]: right {rightLoss:R} ≥ wrong {otherLoss:R}");
+            }
+            else
+            {
+                Assert.Equal(rightLoss, otherLoss, 9); // only ties reordered
+            }
+        }
+        Assert.True(violations > 300, $"{violations} wrong orders drawn"); // the check is not vacuous
     }
 
     [Fact]
