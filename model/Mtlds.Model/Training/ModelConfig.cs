@@ -28,7 +28,12 @@ public sealed record ModelConfig
     /// Lists longer than this drop negatives (stage 0) first, then split into consecutive chunks.
     public int ListCap { get; init; } = 64;
     public int Patience { get; init; } = 2;
+    /// Varies the initial weights and, with ShuffleLists, the order of every epoch's training lists.
     public int Seed { get; init; } = 42;
+    /// Lists in the shuffle buffer the training split streams through, reshuffled every epoch from Seed (the
+    /// caller that reads the data does it: the trainer asks for each epoch's split); 0 reads the lists in file
+    /// order, the same batches every epoch. 4,096 lists is about 16 batches of 256.
+    public int ShuffleLists { get; init; } = 4_096;
 
     public static readonly IReadOnlyList<string> Models = ["mtlds", "single-task", "shared-bottom", "esmm", "mmoe", "listnet"];
 
@@ -43,5 +48,6 @@ public sealed record ModelConfig
         if (!(Tau > 0)) throw new ArgumentException($"--tau {Tau} must be positive");
         if (!(Lambda >= 0)) throw new ArgumentException($"--lambda {Lambda} must be ≥ 0");
         if (Epochs < 1 || BatchLists < 1 || ListCap < 2 || Buckets < 2) throw new ArgumentException("epochs, batch lists, list cap and buckets must be positive");
+        if (ShuffleLists < 0) throw new ArgumentException($"--shuffle-lists {ShuffleLists} must be ≥ 0 (0: file order)");
     }
 }

@@ -44,9 +44,16 @@ public sealed class Trainer : IDisposable
     public Task<Result> FitAsync(Func<string, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch = null,
         Action<long, double>? onStep = null, CancellationToken cancellationToken = default,
         Action<TrainingCheckpoint>? onCheckpoint = null, Stream? resumeFrom = null) =>
+        FitAsync((name, _) => split(name), onEpoch, onStep, cancellationToken, onCheckpoint, resumeFrom);
+
+    /// As above, with the split asked for by name and epoch (1-based), so that a caller can give each epoch its
+    /// own order of the training lists (and a resumed training the same order the uninterrupted one had).
+    public Task<Result> FitAsync(Func<string, int, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch = null,
+        Action<long, double>? onStep = null, CancellationToken cancellationToken = default,
+        Action<TrainingCheckpoint>? onCheckpoint = null, Stream? resumeFrom = null) =>
         Task.FromResult(Fit(split, onEpoch, onStep, cancellationToken, onCheckpoint, resumeFrom));
 
-    private Result Fit(Func<string, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch,
+    private Result Fit(Func<string, int, IAsyncEnumerable<RecordBatch>> split, Action<Epoch>? onEpoch,
         Action<long, double>? onStep, CancellationToken cancellationToken, Action<TrainingCheckpoint>? onCheckpoint, Stream? resumeFrom)
     {
         using var optimizer = NewOptimizer();
@@ -69,7 +76,7 @@ public sealed class Trainer : IDisposable
                 long steps = 0;
                 // Consumed on this thread: libtorch's grad mode and TorchSharp's dispose scopes are thread-local,
                 // and an await foreach would resume tensor work on whatever pool thread finished the read.
-                foreach (var arrow in split("train").ToBlockingEnumerable(cancellationToken))
+                foreach (var arrow in split("train", epoch).ToBlockingEnumerable(cancellationToken))
                 {
                     using var batch = ListBatch.FromArrow(arrow, _features, _config.Tasks, _config.Buckets, _config.ListCap);
                     using var scope = NewDisposeScope();
@@ -93,7 +100,7 @@ public sealed class Trainer : IDisposable
                     steps++;
                     onStep?.Invoke(step, value);
                 }
-                var valid = Evaluate(split("valid"), cancellationToken);
+                var valid = Evaluate(split("valid", epoch), cancellationToken);
                 var auc = valid.Auc["purchase"];
                 var improved = !double.IsNaN(auc) && auc > bestAuc;
                 if (improved)

@@ -59,6 +59,8 @@ public sealed class PipelineConfig
         public int ListCap { get; set; } = D.ListCap;
         public int Patience { get; set; } = D.Patience;
         public int Seed { get; set; } = D.Seed;
+        /// Lists in the training shuffle buffer (reshuffled every epoch from the seed); 0: file order.
+        public int ShuffleLists { get; set; } = D.ShuffleLists;
         /// Share (0..1) of training lists whose behaviour order is violated (stages permuted within the list):
         /// the robustness experiment. 0 trains on the data as it is.
         public double OrderNoise { get; set; }
@@ -67,7 +69,7 @@ public sealed class PipelineConfig
         {
             Model = Model, Tasks = Labels.ToList(), Aggregator = Aggregator, Sort = Sort, Tau = Tau, Lambda = Lambda, Buckets = Buckets,
             EmbeddingDim = EmbeddingDim, Bottom = Bottom.ToList(), TowerHidden = TowerHidden, Experts = Experts, LearningRate = LearningRate, Optimizer = Optimizer,
-            Epochs = Epochs, BatchLists = BatchLists, ListCap = ListCap, Patience = Patience, Seed = Seed,
+            Epochs = Epochs, BatchLists = BatchLists, ListCap = ListCap, Patience = Patience, Seed = Seed, ShuffleLists = ShuffleLists,
         };
     }
 

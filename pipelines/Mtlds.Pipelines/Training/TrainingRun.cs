@@ -15,7 +15,7 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
     public double OrderNoise { get; init; }
     /// Valid and test periods (the rest train) instead of the build's default split; a count not given keeps the build's.
     public (int? Valid, int? Test)? SplitPeriods { get; init; }
-    /// Continue from the checkpoint in the output directory, when there is one.
+        /// Continue from the checkpoint in the output directory, when there is one.
     public bool Resume { get; init; }
     /// Told the epoch a resumed training continues after (0: there was no checkpoint, training starts afresh).
     public Action<int>? OnResume { get; init; }
@@ -25,7 +25,10 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
         reader.Manifest.Features.Select(f => f.Log1pMean).ToList(),
         reader.Manifest.Features.Select(f => f.Log1pStd).ToList());
 
-    /// Rows per Arrow batch for a number of lists, from the split's mean list length.
+    /// The shuffle's seed for an epoch: every (seed, epoch) its own, the same in every process.
+    public static int ShuffleSeed(int seed, int epoch) => unchecked((int)((uint)seed * 2654435761u ^ (uint)epoch * 40503u));
+
+        /// Rows per Arrow batch for a number of lists, from the split's mean list length.
     public static int TargetRows(ListBatchReader reader, int lists)
     {
         var train = reader.Manifest.Splits["train"];
@@ -42,13 +45,17 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
         IAsyncEnumerable<RecordBatch> Split(string s) => s == "train" && OrderNoise > 0
             ? Training.OrderNoise.Apply(reader.ReadAsync(s, rows, cancellationToken), OrderNoise, config.Seed)
             : reader.ReadAsync(s, rows, cancellationToken);
+        // The seed varies the initial weights (Trainer) and, through this, the order of every epoch's lists.
+        IAsyncEnumerable<RecordBatch> EpochSplit(string s, int epoch) => s == "train" && config.ShuffleLists > 0
+            ? ListShuffleBuffer.Shuffle(Split(s), config.ShuffleLists, rows, ShuffleSeed(config.Seed, epoch))
+            : Split(s);
         Trainer.Result result;
         using (var checkpoint = Resume ? ModelDirectory.OpenCheckpoint(outDir) : null)
         {
             try
             {
                 if (Resume) OnResume?.Invoke(checkpoint is null ? 0 : TrainingCheckpoint.PeekEpoch(checkpoint));
-                result = await trainer.FitAsync(Split, OnEpoch, OnStep, cancellationToken,
+                result = await trainer.FitAsync(EpochSplit, OnEpoch, OnStep, cancellationToken,
                     onCheckpoint: c => ModelDirectory.SaveCheckpoint(outDir, c), resumeFrom: checkpoint);
             }
             catch (InvalidDataException e) when (checkpoint is not null)
