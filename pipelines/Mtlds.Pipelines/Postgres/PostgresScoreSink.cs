@@ -56,8 +56,15 @@ public sealed class PostgresScoreSink : IScoreSink
                 Register(conn);
                 var tx = conn.BeginTransaction();
                 Execute(conn, tx, $"SELECT 1 FROM {target.QuotedSchema}.runs WHERE run_id = @run FOR UPDATE");
-                Execute(conn, tx, $"CREATE TABLE {NewTable} (LIKE {target.QuotedSchema}.scores INCLUDING DEFAULTS INCLUDING CONSTRAINTS)");
-                return (conn, tx, conn.BeginBinaryImport($"COPY {NewTable} ({string.Join(", ", Columns)}) FROM STDIN (FORMAT BINARY)"));
+                // A partition is written once: COPY FREEZE (allowed on a table created in this transaction)
+                // writes its rows frozen and its pages all-visible, and its statistics are taken before the
+                // commit, so autovacuum would have nothing to do but analyze it again (the COPY's row counts
+                // reach the statistics collector after our ANALYZE) and, meanwhile, hold a lock that a prune's
+                // DROP waits for (a deadlock_timeout, 1 s, before the worker is cancelled). Wraparound
+                // vacuums still run; they skip frozen pages.
+                Execute(conn, tx, $"CREATE TABLE {NewTable} (LIKE {target.QuotedSchema}.scores INCLUDING DEFAULTS INCLUDING CONSTRAINTS) "
+                    + "WITH (autovacuum_enabled = off, toast.autovacuum_enabled = off)");
+                return (conn, tx, conn.BeginBinaryImport($"COPY {NewTable} ({string.Join(", ", Columns)}) FROM STDIN (FORMAT BINARY, FREEZE)"));
             }
             catch
             {
