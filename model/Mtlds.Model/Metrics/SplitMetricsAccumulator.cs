@@ -23,6 +23,8 @@ public sealed class SplitMetricsAccumulator
     private readonly Dictionary<long, int> _userIndex = [];
     private long _lastUser;
     private readonly DefinedMean[] _ndcg = new DefinedMean[Ks.Length];
+    private readonly DefinedMean[] _ndcgPurchase = new DefinedMean[Ks.Length];
+    private readonly int _purchase;
 
     /// `chunkRows`: rows per chunk of the kept columns (tests make it small to exercise the merge of many).
     public SplitMetricsAccumulator(IReadOnlyList<string> tasks, int chunkRows = 1 << 20)
@@ -33,6 +35,8 @@ public sealed class SplitMetricsAccumulator
         _stages = new ChunkedColumn<sbyte>(chunkRows);
         _runStarts = new ChunkedColumn<int>(chunkRows);
         _runUsers = new ChunkedColumn<int>(chunkRows);
+        _purchase = tasks.ToList().IndexOf("purchase");
+        if (_purchase < 0) throw new ArgumentException("the tasks have no purchase: purchase-relevance NDCG needs p_purchase", nameof(tasks));
     }
 
     /// One batch: per-task probabilities [T][N], the ranking score, stage, user and item of every row, and the
@@ -58,9 +62,16 @@ public sealed class SplitMetricsAccumulator
             _lastUser = users[i];
         }
         _stages.Add(stageBytes);
+        // Purchase relevance: 1 for a purchase, else 0 (gain 2^1 − 1 = 1), ranked by p_purchase.
+        var purchased = new int[n];
+        for (var i = 0; i < n; i++) purchased[i] = stages[i] >= ScoredBatch.Threshold("purchase") ? 1 : 0;
+        var pPurchase = probabilities[_purchase];
         foreach (var (start, length) in lists)
             for (var k = 0; k < Ks.Length; k++)
+            {
                 _ndcg[k].Add(Ndcg.Compute(scores.Slice(start, length), stages.Slice(start, length), items.Slice(start, length), Ks[k]));
+                _ndcgPurchase[k].Add(Ndcg.Compute(pPurchase.AsSpan(start, length), purchased.AsSpan(start, length), items.Slice(start, length), Ks[k]));
+            }
     }
 
     public SplitMetrics Result()
@@ -81,9 +92,14 @@ public sealed class SplitMetricsAccumulator
             auc[_tasks[t]] = p.SortedAuc(stages, threshold); // last: it sorts the column
         }
         var ndcg = new SortedDictionary<string, double>();
+        var ndcgPurchase = new SortedDictionary<string, double>();
         for (var k = 0; k < Ks.Length; k++)
-            ndcg[Ks[k].ToString(System.Globalization.CultureInfo.InvariantCulture)] = _ndcg[k].Value;
-        return new SplitMetrics(auc, gauc, ndcg, logloss, n);
+        {
+            var key = Ks[k].ToString(System.Globalization.CultureInfo.InvariantCulture);
+            ndcg[key] = _ndcg[k].Value;
+            ndcgPurchase[key] = _ndcgPurchase[k].Value;
+        }
+        return new SplitMetrics(auc, gauc, ndcg, ndcgPurchase, logloss, n);
     }
 
     /// The runs of each user in row order, users in order of first appearance (a stable counting sort of runs).

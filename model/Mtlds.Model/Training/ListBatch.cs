@@ -7,13 +7,16 @@ namespace Mtlds.Model.Training;
 
 /// One training batch in tensors, built from an Arrow batch of whole lists (columns, not rows):
 /// ids [N, 3] (user, item, category hashed into buckets), numeric [N, F] standardised, labels [N, T],
-/// stages [N], and the list layout: Gather [L, M] indexes rows (N marks padding), Mask [L, M].
+/// the sorting target [N], and the list layout: Gather [L, M] indexes rows (N marks padding), Mask [L, M].
 public sealed class ListBatch : IDisposable
 {
     public required Tensor Ids { get; init; }
     public required Tensor Numeric { get; init; }
     public required Tensor Labels { get; init; }
-    public required Tensor Stages { get; init; }
+    /// What the sorting losses order a list by: how many of the configured labels the row reached. With the
+    /// labels click, cart, purchase that is the stage; with click, purchase a cart without a purchase ranks
+    /// with a click, so an arm trained without the cart label does not learn the cart order from it.
+    public required Tensor SortTarget { get; init; }
     public required Tensor Gather { get; init; }
     public required Tensor Mask { get; init; }
     public required long[] UserIds { get; init; }
@@ -71,10 +74,15 @@ public sealed class ListBatch : IDisposable
         }
 
         var labels = new float[n * tasks.Count];
+        var sortTarget = new long[n];
         var threshold = tasks.Select(ScoredBatch.Threshold).ToArray();
         for (var i = 0; i < n; i++)
             for (var t = 0; t < tasks.Count; t++)
-                labels[i * tasks.Count + t] = stage[i] >= threshold[t] ? 1f : 0f;
+                if (stage[i] >= threshold[t])
+                {
+                    labels[i * tasks.Count + t] = 1f;
+                    sortTarget[i]++;
+                }
 
         var lists = ListLayout.Ranges(user, period);
         var chunks = Cap(lists, stage, listCap);
@@ -94,7 +102,7 @@ public sealed class ListBatch : IDisposable
             Ids = idsTensor,
             Numeric = numericTensor,
             Labels = tensor(labels, new long[] { n, tasks.Count }),
-            Stages = tensor(stage.Select(s => (long)s).ToArray()),
+            SortTarget = tensor(sortTarget),
             Gather = gatherTensor,
             Mask = gatherTensor.lt(padRow),
             UserIds = user,
@@ -140,7 +148,7 @@ public sealed class ListBatch : IDisposable
         (long)(((ulong)id * salt) >> 17) % buckets;
 
     /// A feature column as floats; a null is 0 (no history), as the SQL defines.
-    private static void CopyFeature(RecordBatch b, string name, Span<float> into)
+    internal static void CopyFeature(RecordBatch b, string name, Span<float> into)
     {
         switch (b.Column(name))
         {
@@ -158,7 +166,7 @@ public sealed class ListBatch : IDisposable
         }
     }
 
-    private static int[]? UserClicks(RecordBatch b)
+    internal static int[]? UserClicks(RecordBatch b)
     {
         if (b.Schema.GetFieldIndex("user_clicks_7p") < 0) return null;
         var values = new float[b.Length];
@@ -168,7 +176,7 @@ public sealed class ListBatch : IDisposable
         return clicks;
     }
 
-    private static long[] Longs(RecordBatch b, string name) => b.Column(name) switch
+    internal static long[] Longs(RecordBatch b, string name) => b.Column(name) switch
     {
         Int64Array a when a.NullCount == 0 => a.Values.ToArray(),
         Int64Array a => Enumerable.Range(0, a.Length).Select(i => a.GetValue(i) ?? 0).ToArray(),
@@ -176,7 +184,7 @@ public sealed class ListBatch : IDisposable
         var other => throw new ArgumentException($"column '{name}' is {other.Data.DataType.Name}, not an integer column"),
     };
 
-    private static int[] Ints(RecordBatch b, string name)
+    internal static int[] Ints(RecordBatch b, string name)
     {
         var longs = Longs(b, name);
         var ints = new int[longs.Length];
@@ -189,7 +197,7 @@ public sealed class ListBatch : IDisposable
         Ids.Dispose();
         Numeric.Dispose();
         Labels.Dispose();
-        Stages.Dispose();
+        SortTarget.Dispose();
         Gather.Dispose();
         Mask.Dispose();
     }

@@ -3,7 +3,8 @@ namespace Mtlds.Model.Training;
 /// Everything that defines a model and its training; saved beside the weights as the resolved config.
 public sealed record ModelConfig
 {
-    /// mtlds, single-task, shared-bottom, esmm, mmoe, listnet.
+    /// mtlds, single-task, shared-bottom, esmm, mmoe, listnet (TorchSharp networks) or lightgbm (per-task
+    /// boosted trees on the same features: the baseline practitioners reach for first).
     public string Model { get; init; } = "mtlds";
     /// Label names in funnel order; 2..3 of click, cart, purchase. The last one is the headline label.
     public IReadOnlyList<string> Tasks { get; init; } = ["click", "cart", "purchase"];
@@ -35,7 +36,14 @@ public sealed record ModelConfig
     /// order, the same batches every epoch. 4,096 lists is about 16 batches of 256.
     public int ShuffleLists { get; init; } = 4_096;
 
-    public static readonly IReadOnlyList<string> Models = ["mtlds", "single-task", "shared-bottom", "esmm", "mmoe", "listnet"];
+    /// LightGBM (Model = lightgbm): at most this many trees per task, fewer when the validation log loss has
+    /// not improved for BoostingPatience rounds (early stopping on the valid split, as the networks' epochs).
+    public int BoostingRounds { get; init; } = 2_000;
+    public int BoostingPatience { get; init; } = 50;
+    public double BoostingLearningRate { get; init; } = 0.05;
+    public int Leaves { get; init; } = 31;
+
+    public static readonly IReadOnlyList<string> Models = ["mtlds", "single-task", "shared-bottom", "esmm", "mmoe", "listnet", "lightgbm"];
 
     public void Validate()
     {
@@ -48,6 +56,8 @@ public sealed record ModelConfig
         if (!(Tau > 0)) throw new ArgumentException($"--tau {Tau} must be positive");
         if (!(Lambda >= 0)) throw new ArgumentException($"--lambda {Lambda} must be ≥ 0");
         if (Epochs < 1 || BatchLists < 1 || ListCap < 2 || Buckets < 2) throw new ArgumentException("epochs, batch lists, list cap and buckets must be positive");
+        if (BoostingRounds < 1 || BoostingPatience < 1 || Leaves < 2 || !(BoostingLearningRate > 0))
+            throw new ArgumentException("boosting rounds and patience must be positive, leaves at least 2 and the boosting learning rate positive");
         if (ShuffleLists < 0) throw new ArgumentException($"--shuffle-lists {ShuffleLists} must be ≥ 0 (0: file order)");
     }
 }

@@ -1,7 +1,7 @@
 namespace Mtlds.Model.Training;
 
 /// The predictions for one batch of whole lists, in columns: per task probabilities, the ranking score
-/// (the aggregator's output, or p_purchase for the baselines), and the keys and stage of every row.
+/// (the aggregator's output, or the sum of the task probabilities for a model without one: DESIGN §7), and the keys and stage of every row.
 public sealed record ScoredBatch(
     IReadOnlyList<string> Tasks,
     IReadOnlyList<double[]> Probabilities,

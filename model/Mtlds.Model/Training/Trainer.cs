@@ -12,19 +12,20 @@ namespace Mtlds.Model.Training;
 /// Trains a MultiTaskNetwork on streams of Arrow batches (whole lists per batch) with Adam, evaluates the
 /// validation split after every epoch and keeps the weights of the best validation purchase AUC (early
 /// stopping after `Patience` epochs without improvement). It reads no files: the caller hands it the splits.
-public sealed class Trainer : IDisposable
+public sealed class Trainer : IScoringModel
 {
     private readonly ModelConfig _config;
     private readonly FeatureSpec _features;
     private readonly IPermutationRelaxation _relaxation;
 
     public MultiTaskNetwork Network { get; }
-    /// The score operator (MTLDS, ListNet); null for the baselines, which rank by p_purchase.
+    /// The score operator (MTLDS, ListNet); null for the baselines, which rank by the sum of their probabilities.
     public Aggregator? Aggregator { get; }
 
     public Trainer(ModelConfig config, FeatureSpec features)
     {
         config.Validate();
+        if (config.Model == "lightgbm") throw new ArgumentException("lightgbm is not a network: BoostedTrees trains it");
         _config = config;
         _features = features;
         random.manual_seed(config.Seed);
@@ -195,7 +196,7 @@ public sealed class Trainer : IDisposable
             var s = Aggregator!.forward(Network.forward(batch.Ids, batch.Numeric));
             scores = cat([s, zeros(new long[] { 1 }, dtype: s.dtype)]).index_select(0, batch.Gather.flatten()).reshape(batch.Gather.shape);
         }
-        var stages = cat([batch.Stages, zeros(new long[] { 1 }, dtype: ScalarType.Int64)]).index_select(0, batch.Gather.flatten()).reshape(batch.Gather.shape);
+        var stages = cat([batch.SortTarget, zeros(new long[] { 1 }, dtype: ScalarType.Int64)]).index_select(0, batch.Gather.flatten()).reshape(batch.Gather.shape);
         var leaf = scores.detach().requires_grad_(true);
         clock.Start();
         var loss = SortingLoss.Compute(_relaxation.LogPermutation(leaf, batch.Mask, _config.Tau), stages, batch.Mask);
@@ -263,7 +264,10 @@ public sealed class Trainer : IDisposable
         return _config.Model == "single-task" ? p.expand(-1, _config.Tasks.Count) : p;
     }
 
-    private Tensor Score(Tensor p) => Aggregator is null ? p[.., -1] : Aggregator.forward(p);
+    /// The ranking score (DESIGN §7's protocol): the aggregator's, or for a model without one the sum of its
+    /// task probabilities, so graded NDCG ranks every model by the same kind of rule (ranking a baseline by
+    /// p_purchase alone would give up the click and cart gains the metric rewards).
+    private Tensor Score(Tensor p) => Aggregator is null ? p.sum(-1) : Aggregator.forward(p);
 
     private Tensor Loss(ListBatch batch)
     {
@@ -276,7 +280,7 @@ public sealed class Trainer : IDisposable
         // Scores and stages laid out as lists [L, M]; row N of the padded copies is the padding.
         var s = Aggregator.forward(p);
         var padded = cat([s, zeros(new long[] { 1 }, dtype: s.dtype)]).index_select(0, batch.Gather.flatten()).reshape(batch.Gather.shape);
-        var stages = cat([batch.Stages, zeros(new long[] { 1 }, dtype: ScalarType.Int64)]).index_select(0, batch.Gather.flatten()).reshape(batch.Gather.shape);
+        var stages = cat([batch.SortTarget, zeros(new long[] { 1 }, dtype: ScalarType.Int64)]).index_select(0, batch.Gather.flatten()).reshape(batch.Gather.shape);
         var listLoss = _config.Model == "listnet"
             ? ListNet(padded, stages, batch.Mask)
             : SortingLoss.Compute(_relaxation.LogPermutation(padded, batch.Mask, _config.Tau), stages, batch.Mask);

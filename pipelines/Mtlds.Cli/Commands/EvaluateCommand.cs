@@ -52,7 +52,13 @@ internal static class EvaluateCommand
         if (withTrainer) table.AddColumns("metrics.json", "difference");
         foreach (var r in rows)
         {
-            var cells = new List<string> { r.Split, r.Metric == "ndcg" ? "NDCG@" + r.Label : r.Metric, r.Metric == "ndcg" ? "" : r.Label, F(r.Value) };
+            var (metric, label) = r.Metric switch
+            {
+                "ndcg" => ("NDCG@" + r.Label, "graded, by score"),
+                "ndcg_purchase" => ("NDCG@" + r.Label, "purchase, by p_purchase"),
+                _ => (r.Metric, r.Label),
+            };
+            var cells = new List<string> { r.Split, metric, label, F(r.Value) };
             if (withTrainer) cells.AddRange([F(r.Trainer), r.Value is { } v && r.Trainer is { } t ? (v - t).ToString("G2", CultureInfo.InvariantCulture) : "–"]);
             table.AddRow(cells.Select(Markup.Escape).ToArray());
         }

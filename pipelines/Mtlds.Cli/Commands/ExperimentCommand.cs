@@ -30,7 +30,7 @@ internal static class ExperimentCommand
                 {
                     OnProgress = s => ctx.Status(Markup.Escape(s)),
                     OnCell = (r, i, n) => CliRunner.Out.MarkupLine(Markup.Escape(FormattableString.Invariant(
-                        $"{i}/{n} {r.Cell.Id}: test purchase AUC {r.Test.Auc["purchase"]:F4}, NDCG@10 {r.Test.Ndcg["10"]:F4}{(r.Skipped ? " (kept from an earlier run)" : $" ({r.Seconds:F0} s)")}"))),
+                        $"{i}/{n} {r.Cell.Id}: test purchase AUC {r.Test.Auc["purchase"]:F4}, graded NDCG@10 {r.Test.Ndcg["10"]:F4}, purchase NDCG@10 {r.Test.NdcgPurchase["10"]:F4}{(r.Skipped ? " (kept from an earlier run)" : $" ({r.Seconds:F0} s)")}"))),
                 }.Run();
             });
             CliRunner.Out.MarkupLine(Markup.Escape($"{results.Count} trainings; report: {Path.Combine(dir, "report.md")}"));

@@ -75,16 +75,14 @@ internal static class RunCommand
         var present = labels.Where(l => rows.Any(r => r.Label == l)).ToList();
         var table = new Table().Title(Markup.Escape(title)).AddColumns("split", "metric").AddColumns(present.ToArray()).AddColumns("NDCG@5", "NDCG@10");
         foreach (var split in rows.Select(r => r.Split).Distinct())
+        {
+            string V(string metric, string label) => rows.FirstOrDefault(r => r.Split == split && r.Metric == metric && r.Label == label)?.Value is { } v
+                ? v.ToString("F4", CultureInfo.InvariantCulture) : "–";
             foreach (var (metric, name) in new[] { ("auc", "AUC"), ("gauc", "gAUC"), ("logloss", "log loss") })
-            {
-                string V(string label) => rows.FirstOrDefault(r => r.Split == split && r.Metric == metric && r.Label == label)?.Value is { } v
-                    ? v.ToString("F4", CultureInfo.InvariantCulture) : "–";
-                var ndcg = metric == "auc" ? new[] { V5(rows, split, "5"), V5(rows, split, "10") } : ["", ""];
-                table.AddRow([metric == "auc" ? split : "", name, .. present.Select(V), .. ndcg]);
-            }
+                table.AddRow([metric == "auc" ? split : "", name, .. present.Select(l => V(metric, l)), "", ""]);
+            foreach (var (metric, name) in new[] { ("ndcg", "NDCG, graded by score"), ("ndcg_purchase", "NDCG, purchase by p_purchase") })
+                table.AddRow(["", name, .. present.Select(_ => ""), V(metric, "5"), V(metric, "10")]);
+        }
         return table;
     }
-
-    private static string V5(IReadOnlyList<RunsQueries.MetricRow> rows, string split, string k) =>
-        rows.FirstOrDefault(r => r.Split == split && r.Metric == "ndcg" && r.Label == k)?.Value is { } v ? v.ToString("F4", CultureInfo.InvariantCulture) : "–";
 }

@@ -14,7 +14,7 @@ internal static class TrainCommand
         var d = new ModelConfig();
         var data = new Option<string>("--data") { Description = "Feature build folder (mtlds features --out)", Required = true };
         var outDir = new Option<string>("--out") { Description = "Model directory to write", Required = true };
-        var model = new Option<string>("--model") { Description = "mtlds, single-task, shared-bottom, esmm, mmoe, listnet", DefaultValueFactory = _ => d.Model };
+        var model = new Option<string>("--model") { Description = string.Join(", ", ModelConfig.Models), DefaultValueFactory = _ => d.Model };
         var aggregator = new Option<string>("--aggregator") { Description = "linear, sum, mul, max, attention", DefaultValueFactory = _ => d.Aggregator };
         var sort = new Option<string>("--sort") { Description = "softsort or neuralsort", DefaultValueFactory = _ => d.Sort };
         var tau = new Option<double>("--tau") { Description = "Temperature of the differentiable sort", DefaultValueFactory = _ => d.Tau };
@@ -70,7 +70,7 @@ internal static class TrainCommand
                         : $"resuming after epoch {epoch} from {Path.Combine(parse.GetValue(outDir)!, ModelDirectory.CheckpointFile)}")),
                     OnStep = (step, loss) => { if (step % 25 == 0) ctx.Status(Markup.Escape($"training: step {step}, loss {loss:F4}")); },
                     OnEpoch = e => CliRunner.Out.MarkupLine(Markup.Escape(FormattableString.Invariant(
-                        $"epoch {e.Number}: train loss {e.TrainLoss:F4}, valid purchase AUC {e.Valid.Auc["purchase"]:F4}, NDCG@10 {e.Valid.Ndcg["10"]:F4}{(e.Best ? " (best)" : "")}"))),
+                        $"{(config.Model == "lightgbm" ? $"boosted {e.Steps} trees (all tasks)" : $"epoch {e.Number}: train loss {e.TrainLoss:F4}")}, valid purchase AUC {e.Valid.Auc["purchase"]:F4}, NDCG@10 graded {e.Valid.Ndcg["10"]:F4}, purchase {e.Valid.NdcgPurchase["10"]:F4}{(e.Best ? " (best)" : "")}"))),
                 };
                 try { metrics = run.RunAsync(parse.GetValue(outDir)!).GetAwaiter().GetResult(); }
                 catch (TrainingDivergedException e) { throw new Pipelines.ConfigurationException(e.Message); }
@@ -78,9 +78,11 @@ internal static class TrainCommand
             var table = new Table().AddColumns("split", "metric").AddColumns(config.Tasks.ToArray()).AddColumn("NDCG@5").AddColumn("NDCG@10");
             foreach (var (split, m) in metrics)
             {
-                table.AddRow(new[] { split, "AUC" }.Concat(config.Tasks.Select(t => F(m.Auc[t]))).Concat([F(m.Ndcg["5"]), F(m.Ndcg["10"])]).ToArray());
+                table.AddRow(new[] { split, "AUC" }.Concat(config.Tasks.Select(t => F(m.Auc[t]))).Concat(["", ""]).ToArray());
                 table.AddRow(new[] { "", "gAUC" }.Concat(config.Tasks.Select(t => F(m.Gauc[t]))).Concat(["", ""]).ToArray());
                 table.AddRow(new[] { "", "log loss" }.Concat(config.Tasks.Select(t => F(m.Logloss[t]))).Concat(["", ""]).ToArray());
+                table.AddRow(new[] { "", "NDCG, graded by score" }.Concat(config.Tasks.Select(_ => "")).Concat([F(m.Ndcg["5"]), F(m.Ndcg["10"])]).ToArray());
+                table.AddRow(new[] { "", "NDCG, purchase by p_purchase" }.Concat(config.Tasks.Select(_ => "")).Concat([F(m.NdcgPurchase["5"]), F(m.NdcgPurchase["10"])]).ToArray());
             }
             CliRunner.Out.Write(table);
             return 0;

@@ -19,11 +19,11 @@ public static class ExperimentReport
         var labels = new[] { "click", "cart", "purchase" }.Where(l => results.Any(r => r.Test.Auc.ContainsKey(l))).ToList();
 
         var csv = new StringBuilder();
-        csv.AppendLine(string.Join(',', keys.Concat(labels.Select(l => "auc_" + l)).Concat(["gauc_purchase", "ndcg5", "ndcg10", "logloss_purchase", "epochs", "seconds"])));
+        csv.AppendLine(string.Join(',', keys.Concat(labels.Select(l => "auc_" + l)).Concat(["gauc_purchase", "ndcg5", "ndcg10", "ndcg_purchase5", "ndcg_purchase10", "logloss_purchase", "epochs", "seconds"])));
         foreach (var r in results)
             csv.AppendLine(string.Join(',', keys.Select(k => Quote(r.Cell.Values[k]))
                 .Concat(labels.Select(l => F(r.Test.Auc.GetValueOrDefault(l, double.NaN))))
-                .Concat([F(r.Test.Gauc["purchase"]), F(r.Test.Ndcg["5"]), F(r.Test.Ndcg["10"]), F(r.Test.Logloss["purchase"]),
+                .Concat([F(r.Test.Gauc["purchase"]), F(r.Test.Ndcg["5"]), F(r.Test.Ndcg["10"]), F(r.Test.NdcgPurchase["5"]), F(r.Test.NdcgPurchase["10"]), F(r.Test.Logloss["purchase"]),
                     r.Curve.Count.ToString(C), r.Seconds.ToString("F1", C)])));
         Atomic(Path.Combine(outDir, "results.csv"), csv.ToString());
 
@@ -43,13 +43,19 @@ public static class ExperimentReport
             var groups = values.Select(v => ((IReadOnlyList<string>)[v], results.Where(r => r.Cell.Values[axis] == v).ToList())).ToList();
             if (varied.Count > 1) Table(md, [axis], groups, labels); // with one varied axis it is the table above
             foreach (var (metric, title, pick) in new (string, string, Func<ExperimentRun.CellResult, double>)[]
-                     { ("auc", "test purchase AUC", r => r.Test.Auc["purchase"]), ("ndcg10", "test NDCG@10", r => r.Test.Ndcg["10"]) })
+                     {
+                         ("auc", "test purchase AUC", r => r.Test.Auc["purchase"]),
+                         ("ndcg10", "test graded NDCG@10 (by score)", r => r.Test.Ndcg["10"]),
+                         ("ndcg_purchase10", "test purchase NDCG@10 (by p_purchase)", r => r.Test.NdcgPurchase["10"]),
+                     })
             {
                 var file = $"{metric}_by_{axis}.png";
                 Chart(Path.Combine(charts, file), axis, title, values, groups.Select(g => g.Item2.Select(pick).ToArray()).ToList());
                 md.AppendLine().AppendLine($"![{title} by {axis}](charts/{file})");
             }
         }
+
+        Convergence(md, results.GroupBy(r => r.Cell.Group(keys)).ToList());
 
         var curves = "training_curves.png";
         Curves(Path.Combine(charts, curves), results.GroupBy(r => r.Cell.Group(keys)).ToList());
@@ -60,14 +66,39 @@ public static class ExperimentReport
     private static void Table(StringBuilder md, IReadOnlyList<string> columns,
         IEnumerable<(IReadOnlyList<string> Key, List<ExperimentRun.CellResult> Runs)> rows, IReadOnlyList<string> labels)
     {
-        var header = columns.Concat(["n"]).Concat(labels.Select(l => $"AUC {l}")).Concat(["gAUC purchase", "NDCG@5", "NDCG@10"]).ToList();
+        var header = columns.Concat(["n"]).Concat(labels.Select(l => $"AUC {l}")).Concat(["gAUC purchase", "graded NDCG@5", "graded NDCG@10", "purchase NDCG@10"]).ToList();
         md.AppendLine("| " + string.Join(" | ", header) + " |").AppendLine("|" + string.Concat(header.Select(_ => "---|")));
         foreach (var (key, runs) in rows)
         {
             var cells = key.Concat([runs.Count.ToString(C)])
                 .Concat(labels.Select(l => MeanStd(runs.Select(r => r.Test.Auc.GetValueOrDefault(l, double.NaN)))))
-                .Concat([MeanStd(runs.Select(r => r.Test.Gauc["purchase"])), MeanStd(runs.Select(r => r.Test.Ndcg["5"])), MeanStd(runs.Select(r => r.Test.Ndcg["10"]))]);
+                .Concat([MeanStd(runs.Select(r => r.Test.Gauc["purchase"])), MeanStd(runs.Select(r => r.Test.Ndcg["5"])), MeanStd(runs.Select(r => r.Test.Ndcg["10"])), MeanStd(runs.Select(r => r.Test.NdcgPurchase["10"]))]);
             md.AppendLine("| " + string.Join(" | ", cells) + " |");
+        }
+    }
+
+    /// How each arm ended (the protocol's budget rule: early stopping on validation purchase AUC with a
+    /// patience, under an epoch cap that no arm should reach; LightGBM stops by boosting rounds instead).
+    private static void Convergence(StringBuilder md, IReadOnlyList<IGrouping<string, ExperimentRun.CellResult>> groups)
+    {
+        md.AppendLine().AppendLine("## Convergence").AppendLine()
+          .AppendLine("Early stopping on validation purchase AUC (patience in epochs) under an epoch cap; the model kept is the best epoch's. LightGBM boosts each task until the validation log loss stops improving (its own early stopping), so it has no epochs.").AppendLine()
+          .AppendLine("| arm | epochs trained | best epoch | stopped early | reached the cap |")
+          .AppendLine("|---|---|---|---|---|");
+        foreach (var g in groups)
+        {
+            var runs = g.ToList();
+            var name = g.Key.Length == 0 ? "all" : g.Key;
+            if (runs.All(r => r.Model == "lightgbm"))
+            {
+                md.AppendLine($"| {name} | – | – | {runs.Count}/{runs.Count} (boosting rounds) | – |");
+                continue;
+            }
+            string Range(IEnumerable<int> v) { var a = v.ToList(); return a.Min() == a.Max() ? a.Min().ToString(C) : $"{a.Min()}–{a.Max()}"; }
+            var trained = runs.Select(r => r.Curve.Count == 0 ? 0 : r.Curve.Max(c => c.Epoch)).ToList();
+            var best = runs.Select(r => r.Curve.Count == 0 ? 0 : r.Curve.MaxBy(c => c.ValidAuc).Epoch).ToList();
+            var capped = runs.Count(r => r.EpochCap > 0 && r.Curve.Count > 0 && r.Curve.Max(c => c.Epoch) >= r.EpochCap);
+            md.AppendLine($"| {name} | {Range(trained)} | {Range(best)} | {runs.Count - capped}/{runs.Count} | {capped}/{runs.Count} |");
         }
     }
 
@@ -120,7 +151,7 @@ public static class ExperimentReport
     private static void Curves(string path, IReadOnlyList<IGrouping<string, ExperimentRun.CellResult>> groups)
     {
         var plot = new Plot();
-        foreach (var g in groups)
+        foreach (var g in groups.Where(g => g.Any(r => r.Model != "lightgbm"))) // boosted trees have no epochs
         {
             var epochs = g.SelectMany(r => r.Curve.Select(c => c.Epoch)).Distinct().Order().ToArray();
             var means = epochs.Select(e => Stats(g.Select(r => r.Curve.FirstOrDefault(c => c.Epoch == e).ValidAuc).Where(v => v > 0)).Mean).ToArray();
@@ -129,6 +160,7 @@ public static class ExperimentReport
         }
         plot.Title("validation purchase AUC per epoch (mean over seeds)");
         plot.XLabel("epoch");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.YLabel("valid purchase AUC");
         if (groups.Count <= 16) plot.ShowLegend(Alignment.LowerRight);
         Save(plot, path);

@@ -13,7 +13,12 @@ namespace Mtlds.Pipelines.Experiments;
 /// same config; an interrupted cell resumes from its checkpoint.
 public sealed class ExperimentRun(ExperimentGrid grid, string outDir)
 {
-    public sealed record CellResult(ExperimentGrid.Cell Cell, SplitMetrics Test, IReadOnlyList<(int Epoch, double ValidAuc)> Curve, double Seconds, bool Skipped);
+    /// EpochCap: the epochs the cell could train (its early stopping ends it sooner); Model: its model.
+    public sealed record CellResult(ExperimentGrid.Cell Cell, SplitMetrics Test, IReadOnlyList<(int Epoch, double ValidAuc)> Curve, double Seconds, bool Skipped)
+    {
+        public int EpochCap { get; init; }
+        public string Model { get; init; } = "";
+    }
 
     public Action<string>? OnProgress { get; init; }
     public Action<CellResult, int, int>? OnCell { get; init; }
@@ -55,7 +60,11 @@ public sealed class ExperimentRun(ExperimentGrid grid, string outDir)
             var clock = Stopwatch.StartNew();
             OnProgress?.Invoke($"training {i + 1}/{cells.Count}: {cell.Group(cell.Values.Keys)}, seed {cell.Seed}");
             var skipped = ResumableTraining.Run(state, outDir, "cell " + cell.Id, fingerprint, features, dir, config.Train, cancellationToken: cancellationToken).Skipped;
-            var result = new CellResult(cell, ReadTest(dir), ReadCurve(dir), clock.Elapsed.TotalSeconds, skipped);
+            var result = new CellResult(cell, ReadTest(dir), ReadCurve(dir), clock.Elapsed.TotalSeconds, skipped)
+            {
+                EpochCap = config.Train.Epochs,
+                Model = config.Train.Model,
+            };
             results.Add(result);
             OnCell?.Invoke(result, i + 1, cells.Count);
         }

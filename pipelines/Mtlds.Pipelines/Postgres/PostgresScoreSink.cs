@@ -183,7 +183,7 @@ public sealed class PostgresScoreSink : IScoreSink
         if (_run.MetricsJson is null) yield break;
         using var doc = JsonDocument.Parse(_run.MetricsJson);
         if (!doc.RootElement.TryGetProperty(_split, out var m)) yield break;
-        foreach (var metric in new[] { "auc", "gauc", "ndcg", "logloss" })
+        foreach (var metric in Model.Metrics.SplitMetrics.Names)
             if (m.TryGetProperty(metric, out var values))
                 foreach (var v in values.EnumerateObject())
                     if (v.Value.ValueKind == JsonValueKind.Number)

@@ -44,7 +44,7 @@ public sealed class RunsQueries(PostgresTarget target)
             SELECT e.split AS Split, e.metric AS Metric, e.label AS Label, e.value AS Value, e.trainer AS Trainer
             FROM {target.QuotedSchema}.evaluation e
             WHERE e.run_id = @runId
-            ORDER BY e.split, array_position(ARRAY['auc','gauc','ndcg','logloss'], e.metric),
+            ORDER BY e.split, array_position(ARRAY[{string.Join(",", Model.Metrics.SplitMetrics.Names.Select(n => $"'{n}'"))}], e.metric),
                      array_position(ARRAY['click','cart','purchase','5','10'], e.label)
             """, new { runId }).ToList();
     }

@@ -72,9 +72,10 @@ public static class ScoreFileEvaluation
             var users = _users.ToArray();
             var lists = Model.Training.ListLayout.Ranges(users, _periods.ToArray());
             var m = SplitMetrics.Compute(tasks, _p.Select(p => p.ToArray()).ToList(), _scores.ToArray(), stages, users, _items.ToArray(), lists);
-            foreach (var (metric, values) in new[] { ("auc", m.Auc), ("gauc", m.Gauc), ("ndcg", m.Ndcg), ("logloss", m.Logloss) })
-                foreach (var label in ScoreColumns.AllTasks.Concat(["5", "10"]).Where(values.ContainsKey))
-                    yield return new RunsQueries.MetricRow(split, metric, label, double.IsNaN(values[label]) ? null : values[label], null);
+            var labelOrder = ScoreColumns.AllTasks.Concat(["5", "10"]).ToList();
+            foreach (var metric in m.Rows().GroupBy(r => r.Metric)) // in the order of SplitMetrics.Names
+                foreach (var (_, label, value) in metric.OrderBy(r => labelOrder.IndexOf(r.Label)))
+                    yield return new RunsQueries.MetricRow(split, metric.Key, label, double.IsNaN(value) ? null : value, null);
         }
     }
 }

@@ -24,10 +24,10 @@ public sealed class ScoringRun(string modelDir, string dataDir, string split)
     {
         RunId.Validate(runId);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var (trainer, config) = ModelDirectory.Load(modelDir);
+        var (model, config) = ModelDirectory.Load(modelDir);
         // The split the model was trained with: its test periods are what "test" means for it.
         var reader = new ListBatchReader(dataDir, config.ValidPeriods is null ? null : (config.ValidPeriods, config.TestPeriods));
-        using (trainer)
+        using (model)
         {
             var dataFeatures = reader.Manifest.Features.Select(f => f.Name).ToList();
             if (!dataFeatures.SequenceEqual(config.Features.Names))
@@ -40,7 +40,7 @@ public sealed class ScoringRun(string modelDir, string dataDir, string split)
             using var target = Open(sink, new Context(runId, split, config, registration));
             try
             {
-                foreach (var batch in trainer.ScoreBatches(reader.ReadAsync(split, BatchRows, cancellationToken), cancellationToken))
+                foreach (var batch in model.ScoreBatches(reader.ReadAsync(split, BatchRows, cancellationToken), cancellationToken))
                     target.Write(runId, split, batch);
                 var rows = target.Complete();
                 return new Outcome(runId, split, rows, started.Elapsed);

@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Mtlds.Model.Metrics;
 using Mtlds.Model.Training;
+using Mtlds.Model.Trees;
 using Mtlds.Pipelines.Datasets;
 
 namespace Mtlds.Pipelines.Training;
@@ -41,6 +42,7 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
         catch (ArgumentException e) { throw new ConfigurationException(e.Message); }
         var reader = new ListBatchReader(dataDir, SplitPeriods);
         var rows = TargetRows(reader, config.BatchLists);
+        if (config.Model == "lightgbm") return await RunTreesAsync(reader, rows, outDir, cancellationToken);
         using var trainer = new Trainer(config, FeatureSpecOf(reader));
         IAsyncEnumerable<RecordBatch> Split(string s) => s == "train" && OrderNoise > 0
             ? Training.OrderNoise.Apply(reader.ReadAsync(s, rows, cancellationToken), OrderNoise, config.Seed)
@@ -68,9 +70,34 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
             ["valid"] = result.Valid,
             ["test"] = await trainer.EvaluateAsync(Split("test"), cancellationToken),
         };
-        ModelDirectory.Save(outDir, trainer, new ModelDirectory.Config(config, FeatureSpecOf(reader), reader.Manifest.SqlHash,
-            SplitPeriods is null ? null : reader.Manifest.ValidPeriods, SplitPeriods is null ? null : reader.Manifest.TestPeriods), metrics, result.Curve);
+        ModelDirectory.Save(outDir, trainer, DirectoryConfig(reader), metrics, result.Curve);
         ModelDirectory.DeleteCheckpoint(outDir);
         return metrics;
+    }
+
+    private ModelDirectory.Config DirectoryConfig(ListBatchReader reader) => new(config, FeatureSpecOf(reader), reader.Manifest.SqlHash,
+        SplitPeriods is null ? null : reader.Manifest.ValidPeriods, SplitPeriods is null ? null : reader.Manifest.TestPeriods);
+
+    /// LightGBM: one fit per task over the whole train split (in memory), early stopping on valid; no epochs,
+    /// so no checkpoint to resume from (a resumed run trains afresh).
+    private async Task<IReadOnlyDictionary<string, SplitMetrics>> RunTreesAsync(ListBatchReader reader, int rows, string outDir,
+        CancellationToken cancellationToken)
+    {
+        if (OrderNoise > 0) throw new ConfigurationException("order noise shuffles the stages of training lists for the sorting models; lightgbm has no lists to shuffle");
+        if (Resume) OnResume?.Invoke(0);
+        ModelDirectory.DeleteCheckpoint(outDir);
+        var (trees, result) = BoostedTrees.Fit(config, FeatureSpecOf(reader),
+            reader.ReadAsync("train", rows, cancellationToken), reader.ReadAsync("valid", rows, cancellationToken), cancellationToken);
+        using (trees)
+        {
+            foreach (var e in result.Curve) OnEpoch?.Invoke(e);
+            var metrics = new SortedDictionary<string, SplitMetrics>
+            {
+                ["valid"] = result.Valid,
+                ["test"] = await trees.EvaluateAsync(reader.ReadAsync("test", rows, cancellationToken), cancellationToken),
+            };
+            ModelDirectory.Save(outDir, trees, DirectoryConfig(reader), metrics, result.Curve);
+            return metrics;
+        }
     }
 }

@@ -36,7 +36,7 @@ public sealed class AggregatorTests
     }
 
     [Fact]
-    public void Learned_linear_weights_receive_gradients_equal_to_the_probabilities()
+    public void Linear_weights_sum_to_the_task_count_whatever_is_learned_and_their_logits_get_the_softmax_gradient()
     {
         // Every temporary tensor is held by the scope, so the GC never finalizes one mid-call.
         using var testScope = NewDisposeScope();
@@ -44,7 +44,14 @@ public sealed class AggregatorTests
         agg.to(ScalarType.Float64);
         using var s = agg.forward(tensor(P));
         s.backward();
-        Assert.Equal(P, agg.Weights.grad!.data<double>().ToArray().Select(x => Math.Round(x, 12)));
+        // s = T Σ α_t p_t with α = softmax(v): ∂s/∂v_j = T α_j (p_j − Σ α_t p_t); at v = 0, α = 1/3: p_j − mean p.
+        var mean = P.Average();
+        Assert.Equal(P.Select(p => Math.Round(p - mean, 12)), agg.Logits.grad!.data<double>().ToArray().Select(x => Math.Round(x, 12)));
+
+        // However far the logits move, the weights keep their sum (the scores' scale, which τ divides).
+        using (no_grad()) agg.Logits.copy_(tensor(new[] { 4.0, -3.0, 0.5 }));
+        Assert.Equal(3.0, agg.Weights.sum().item<double>(), 12);
+        Assert.All(agg.Weights.data<double>().ToArray(), w => Assert.True(w > 0));
     }
 
     /// The paper's argument (MTLDS §3.3): with outcomes as 0/1 task indicators, mul, max and sum each score
@@ -75,11 +82,11 @@ public sealed class AggregatorTests
         using var sum = Aggregator.Create("sum", 3);
         using var linear = new LinearAggregator(3);
         foreach (var a in new[] { mul, max, sum, linear }) a.to(ScalarType.Float64);
-        using (no_grad()) linear.Weights.copy_(tensor(new[] { 1.0, 2.0, 4.0 }));
+        using (no_grad()) linear.Logits.copy_(tensor(new[] { Math.Log(1), Math.Log(2), Math.Log(4) })); // w ∝ 1, 2, 4
 
         Assert.False(Separates(mul));   // no click = click = click, cart (all 0)
         Assert.False(Separates(max));   // click = click, cart = … (all 1)
         Assert.False(Separates(sum));   // click, cart = click, purchase (both 2)
-        Assert.True(Separates(linear)); // 0 < 1 < 3 < 5 < 7
+        Assert.True(Separates(linear)); // ∝ 0 < 1 < 3 < 5 < 7
     }
 }

@@ -89,4 +89,15 @@ public sealed class ListBatchTests
         using var batch = ListBatch.FromArrow(poisoned, spec, ["click", "purchase"], buckets: 1000, listCap: 64);
         Assert.True(float.IsNaN(batch.Numeric.data<float>()[1]));
     }
+
+    [Fact]
+    public void The_sorting_target_counts_the_configured_labels_reached_so_an_arm_without_cart_does_not_learn_the_cart_order()
+    {
+        var spec = new FeatureSpec(["counts"], [1.2], [0.9]);
+        using (var all = ListBatch.FromArrow(Batch(), spec, ["click", "cart", "purchase"], buckets: 1000, listCap: 64))
+            Assert.Equal(Stages.Select(s => (long)s), all.SortTarget.data<long>().ToArray()); // the stage itself
+        // Stages 0, 1, 3, 0, 2 with click and purchase only: the cart (stage 2) ranks with a click.
+        using var two = ListBatch.FromArrow(Batch(), spec, ["click", "purchase"], buckets: 1000, listCap: 64);
+        Assert.Equal([0L, 1, 2, 0, 1], two.SortTarget.data<long>().ToArray());
+    }
 }

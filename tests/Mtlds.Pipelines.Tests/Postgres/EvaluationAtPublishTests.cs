@@ -55,8 +55,7 @@ public sealed class EvaluationAtPublishTests(PostgresFixture pg) : IClassFixture
             rows.Select(r => r.Score).ToArray(), rows.Select(r => (int)r.Stage).ToArray(), users, rows.Select(r => r.Item).ToArray(),
             ListLayout.Ranges(users, rows.Select(r => r.Period).ToArray()));
         var expected = new Dictionary<(string, string), double>();
-        foreach (var (metric, values) in new[] { ("auc", m.Auc), ("gauc", m.Gauc), ("ndcg", m.Ndcg), ("logloss", m.Logloss) })
-            foreach (var (label, value) in values) expected[(metric, label)] = value;
+        foreach (var (metric, label, value) in m.Rows()) expected[(metric, label)] = value;
         return expected;
     }
 

@@ -138,7 +138,7 @@ public sealed class PartitionedScoresTests(PostgresFixture pg, ITestOutputHelper
             var checksum = conn.ExecuteScalar<string>(string.Format(CultureInfo.InvariantCulture, Checksum, schema));
             var oldAuc = conn.ExecuteScalar<double>($"SELECT auc FROM {schema}.auc WHERE run_id = 'old-a' AND split = 'test' AND label = 'purchase'");
 
-            Assert.Equal(["0003_scores_partitioned_by_run", "0004_metrics_at_publish"], new Migrator(target).Apply(conn));
+            Assert.Equal(["0003_scores_partitioned_by_run", "0004_metrics_at_publish", "0005_purchase_relevance_ndcg"], new Migrator(target).Apply(conn));
 
             Assert.Equal(counts, conn.Query<(string, string, long)>($"SELECT run_id, split, count(*) FROM {schema}.scores GROUP BY 1, 2 ORDER BY 1, 2").ToList());
             Assert.Equal(checksum, conn.ExecuteScalar<string>(string.Format(CultureInfo.InvariantCulture, Checksum, schema)));
@@ -150,7 +150,8 @@ public sealed class PartitionedScoresTests(PostgresFixture pg, ITestOutputHelper
             Assert.Equal(2, conn.ExecuteScalar<long>($"SELECT count(DISTINCT split) FROM {schema}.evaluation WHERE run_id = 'old-a'"));
             Assert.Equal((oldAuc, 0.5), conn.QuerySingle<(double, double)>(
                 $"SELECT value, trainer FROM {schema}.evaluation WHERE run_id = 'old-a' AND split = 'test' AND metric = 'auc' AND label = 'purchase'"));
-            Assert.Equal(3 + 3 + 2 + 3, conn.ExecuteScalar<long>($"SELECT count(*) FROM {schema}.evaluation WHERE run_id = 'old-b'"));
+            // 0005 adds purchase-relevance NDCG (@5, @10) to the runs already published.
+            Assert.Equal(3 + 3 + 2 + 2 + 3, conn.ExecuteScalar<long>($"SELECT count(*) FROM {schema}.evaluation WHERE run_id = 'old-b'"));
             Assert.Equal(0, conn.ExecuteScalar<long>($"SELECT count(*) FROM {schema}.evaluation WHERE run_id = 'old-c'"));
         }
         finally

@@ -37,7 +37,8 @@ public sealed class ExperimentTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2 * 2 * 2 + 1, File.ReadAllLines(Path.Combine(outDir, "results.csv")).Length); // one line per training
 
         var charts = Regex.Matches(report, @"\]\((charts/[^)]+)\)").Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(2 * 2 + 1, charts.Count); // AUC and NDCG per varied axis, and the training curves
+        Assert.Equal(2 * 3 + 1, charts.Count); // AUC, graded and purchase NDCG per varied axis, and the training curves
+        Assert.Contains("## Convergence", report);
         foreach (var chart in charts)
         {
             var bytes = File.ReadAllBytes(Path.Combine(outDir, chart));

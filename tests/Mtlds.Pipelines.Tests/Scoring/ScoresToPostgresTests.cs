@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Mtlds.Model.Metrics;
 using Mtlds.Pipelines.Postgres;
 using Mtlds.Pipelines.Tests.Fixtures;
 using Npgsql;
@@ -48,7 +49,7 @@ public sealed class ScoresToPostgresTests(PostgresFixture pg, TrainedModelFixtur
         var rows = conn.Query<(string Metric, string Label, double? Value)>(
             "SELECT metric, label, value FROM evaluation WHERE run_id = 'views-1' AND split = 'test'").ToList();
         var compared = 0;
-        foreach (var metric in new[] { "auc", "gauc", "ndcg", "logloss" })
+        foreach (var metric in SplitMetrics.Names)
             foreach (var v in expected.GetProperty(metric).EnumerateObject())
             {
                 var sql = rows.Single(x => x.Metric == metric && x.Label == v.Name).Value;
@@ -57,7 +58,7 @@ public sealed class ScoresToPostgresTests(PostgresFixture pg, TrainedModelFixtur
                 Assert.True(Math.Abs(v.Value.GetDouble() - sql!.Value) <= 1e-9, $"{metric} {v.Name}: trainer {v.Value.GetDouble():R} vs SQL {sql:R}");
                 compared++;
             }
-        Assert.Equal(3 + 3 + 2 + 3, compared);
+        Assert.Equal(3 + 3 + 2 + 2 + 3, compared);
 
         var evaluate = MtldsProcess.Run(Env(), "evaluate", "--pg", "--schema", pg.Schema, "--run-id", "views-1");
         Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);

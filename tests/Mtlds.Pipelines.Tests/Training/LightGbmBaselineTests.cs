@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+using Mtlds.Pipelines.Postgres;
+using Mtlds.Pipelines.Tests.Fixtures;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Mtlds.Pipelines.Tests.Training;
+
+/// `--model lightgbm`: per-task boosted trees on the same feature build, through `mtlds train`, `score`,
+/// `evaluate` and `--pg`, scored by the same rules as the networks.
+[Trait("Category", "Postgres")]
+[Trait("Category", "Slow")]
+public sealed class LightGbmBaselineTests(PostgresFixture pg, TrainedModelFixture trained, ITestOutputHelper output)
+    : IClassFixture<PostgresFixture>, IClassFixture<TrainedModelFixture>
+{
+    private string Train(int seed)
+    {
+        var dir = TestData.TempDir($"lightgbm-{seed}");
+        var r = MtldsProcess.Run("train", "--model", "lightgbm", "--data", trained.Features, "--out", dir, "--seed", seed.ToString(CultureInfo.InvariantCulture));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        output.WriteLine(r.Stdout);
+        return dir;
+    }
+
+    private static JsonElement Test(string model) =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(model, "metrics.json"))).RootElement.GetProperty("test");
+
+    [Fact]
+    public void LightGBM_trains_scores_and_evaluates_through_the_CLI_and_PostgreSQL_with_the_same_numbers()
+    {
+        var model = Train(seed: 1);
+        try
+        {
+            Assert.All(new[] { "click", "cart", "purchase" }, t => Assert.True(File.Exists(Path.Combine(model, $"lightgbm-{t}.zip")), t));
+            var test = Test(model);
+            var auc = test.GetProperty("auc").GetProperty("purchase").GetDouble();
+            Assert.True(auc > 0.6, $"test purchase AUC {auc}: the trees learned nothing"); // the planted funnel is learnable
+
+            // The score file: its score is the sum of the task probabilities (the protocol's rule), and
+            // `evaluate --scores` gives metrics.json's numbers.
+            var file = Path.Combine(model, "scores.csv");
+            var score = MtldsProcess.Run("score", "--model", model, "--data", trained.Features, "--split", "test", "--out", file);
+            Assert.True(score.ExitCode == 0, score.Stderr);
+            var lines = File.ReadAllLines(file);
+            var header = lines[0].Split(',').ToList();
+            foreach (var line in lines.Skip(1).Take(500))
+            {
+                var f = line.Split(',');
+                double V(string c) => double.Parse(f[header.IndexOf(c)], CultureInfo.InvariantCulture);
+                Assert.Equal(V("p_click") + V("p_cart") + V("p_purchase"), V("score"), 9);
+            }
+            var evaluate = MtldsProcess.Run("evaluate", "--scores", file);
+            Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+            Assert.Contains(auc.ToString("F4", CultureInfo.InvariantCulture), evaluate.Stdout);
+
+            // Published to PostgreSQL: the metrics computed there are metrics.json's.
+            var env = new Dictionary<string, string> { [PostgresTarget.EnvironmentVariable] = PostgresFixture.ServerConnectionString };
+            var published = MtldsProcess.Run(env, "score", "--model", model, "--data", trained.Features, "--split", "test", "--pg", "--schema", pg.Schema, "--run-id", "lightgbm-1");
+            Assert.True(published.ExitCode == 0, published.Stderr);
+            using var conn = pg.DataSource.OpenConnection();
+            var rows = conn.Query<(string Metric, string Label, double? Value)>(
+                "SELECT metric, label, value FROM evaluation WHERE run_id = 'lightgbm-1' AND split = 'test'").ToList();
+            Assert.Equal("lightgbm", conn.ExecuteScalar<string>("SELECT model FROM runs WHERE run_id = 'lightgbm-1'"));
+            foreach (var metric in new[] { "auc", "gauc", "ndcg", "ndcg_purchase", "logloss" })
+                foreach (var v in test.GetProperty(metric).EnumerateObject())
+                {
+                    var sql = rows.Single(x => x.Metric == metric && x.Label == v.Name).Value;
+                    Assert.True(sql is { } s && Math.Abs(s - v.Value.GetDouble()) <= 1e-9, $"{metric} {v.Name}: metrics.json {v.Value.GetDouble():R}, SQL {sql:R}");
+                }
+        }
+        finally
+        {
+            Directory.Delete(model, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_seed_varies_the_trees_and_the_same_seed_gives_the_same_model()
+    {
+        var a = Train(seed: 1);
+        var b = Train(seed: 2);
+        var again = Train(seed: 1);
+        try
+        {
+            double Auc(string m) => Test(m).GetProperty("auc").GetProperty("purchase").GetDouble();
+            Assert.NotEqual(Auc(a), Auc(b));
+            Assert.Equal(Auc(a), Auc(again));
+        }
+        finally
+        {
+            foreach (var d in new[] { a, b, again }) Directory.Delete(d, recursive: true);
+        }
+    }
+}
