@@ -5,7 +5,8 @@ using static TorchSharp.torch.nn;
 
 namespace Mtlds.Model.Modules;
 
-/// Input x = concat(hashed user/item/category embeddings, standardised numerics) → shared bottom (or MMoE
+/// Input x = concat(hashed user/item/category embeddings, standardised numerics[, their pairwise dot products
+/// with Interactions = dot]) → shared bottom (or MMoE
 /// experts with a gate per task) → one tower per task → probabilities [N, T] (DESIGN §6). ESMM chains them
 /// over the entire space: p_t = Π_{u ≤ t} σ(tower_u).
 public sealed class MultiTaskNetwork : Module<Tensor, Tensor, Tensor>
@@ -14,7 +15,7 @@ public sealed class MultiTaskNetwork : Module<Tensor, Tensor, Tensor>
     private readonly ModuleList<Mlp> _experts;
     private readonly ModuleList<Linear> _gates;
     private readonly ModuleList<Tower> _towers;
-    private readonly bool _mmoe, _chained, _sparse;
+    private readonly bool _mmoe, _chained, _sparse, _dot;
 
     public MultiTaskNetwork(ModelConfig config, int numericFeatures) : base("mtlds")
     {
@@ -27,7 +28,8 @@ public sealed class MultiTaskNetwork : Module<Tensor, Tensor, Tensor>
         _item = Embedding(config.Buckets, config.EmbeddingDim, sparse: sparse);
         _category = Embedding(config.Buckets, config.EmbeddingDim, sparse: sparse);
         _sparse = sparse;
-        var inputs = 3 * config.EmbeddingDim + numericFeatures;
+        _dot = config.Interactions == "dot";
+        var inputs = 3 * config.EmbeddingDim + numericFeatures + (_dot ? 3 : 0);
         _experts = new ModuleList<Mlp>(Enumerable.Range(0, _mmoe ? config.Experts : 1)
             .Select(e => new Mlp($"expert{e}", inputs, config.Bottom)).ToArray());
         _gates = new ModuleList<Linear>(Enumerable.Range(0, _mmoe ? towers : 0)
@@ -52,7 +54,10 @@ public sealed class MultiTaskNetwork : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor ids, Tensor numeric)
     {
         using var scope = NewDisposeScope();
-        var x = cat([_user.forward(ids[.., 0]), _item.forward(ids[.., 1]), _category.forward(ids[.., 2]), numeric], 1);
+        var (u, i, c) = (_user.forward(ids[.., 0]), _item.forward(ids[.., 1]), _category.forward(ids[.., 2]));
+        var x = _dot
+            ? cat([u, i, c, numeric, (u * i).sum(1, keepdim: true), (u * c).sum(1, keepdim: true), (i * c).sum(1, keepdim: true)], 1)
+            : cat([u, i, c, numeric], 1);
         Tensor[] inputs;
         if (_mmoe)
         {

@@ -16,6 +16,10 @@ public sealed record ModelConfig
     public double Lambda { get; init; } = 1.0;
     public int Buckets { get; init; } = 100_000;
     public int EmbeddingDim { get; init; } = 16;
+    /// none, or dot: the bottom also reads the dot products of the user, item and category embeddings (the
+    /// second-order terms of a factorisation machine), so the network can learn a user × item affinity as
+    /// matrix factorisation does; an MLP over concatenated embeddings learns such products poorly.
+    public string Interactions { get; init; } = "none";
     public IReadOnlyList<int> Bottom { get; init; } = [256, 128];
     public int TowerHidden { get; init; } = 64;
     public int Experts { get; init; } = 4;
@@ -52,6 +56,7 @@ public sealed record ModelConfig
         if (Tasks.Count is < 2 or > 3 || Tasks.Any(t => !funnel.Contains(t)) || !Tasks.SequenceEqual(funnel.Where(Tasks.Contains)) || Tasks[^1] != "purchase")
             throw new ArgumentException("tasks must be 2 or 3 of click, cart, purchase in funnel order, ending with purchase");
         if (Sort is not ("softsort" or "neuralsort")) throw new ArgumentException($"--sort '{Sort}' is not one of softsort, neuralsort");
+        if (Interactions is not ("none" or "dot")) throw new ArgumentException($"--interactions '{Interactions}' is not one of none, dot");
         if (Optimizer is not ("lazy-adam" or "adam")) throw new ArgumentException($"--optimizer '{Optimizer}' is not one of lazy-adam, adam");
         if (!(Tau > 0)) throw new ArgumentException($"--tau {Tau} must be positive");
         if (!(Lambda >= 0)) throw new ArgumentException($"--lambda {Lambda} must be ≥ 0");

@@ -29,13 +29,14 @@ internal static class TrainCommand
         var validPeriods = new Option<int?>("--valid-periods") { Description = "Periods in the valid split, before the test ones (default: the build's split)" };
         var testPeriods = new Option<int?>("--test-periods") { Description = "Last periods that form the test split (default: the build's); the rest train, statistics merged for them" };
         var seed = new Option<int>("--seed") { Description = "Seed of the initial weights and of every epoch's list order: the same seed gives the same metrics", DefaultValueFactory = _ => d.Seed };
+        var interactions = new Option<string>("--interactions") { Description = "none, or dot: the user, item and category embeddings' pairwise dot products as inputs too", DefaultValueFactory = _ => d.Interactions };
         var shuffleLists = new Option<int>("--shuffle-lists") { Description = "Lists in the training shuffle buffer, reshuffled every epoch from the seed; 0: file order", DefaultValueFactory = _ => d.ShuffleLists };
         var command = new Command("train",
             "Train MTLDS (or a baseline) on a feature build; writes weights, config.json, metrics.json and curve.csv.\n\n"
             + "Example:\n  mtlds train --data data/demo/features --model mtlds --aggregator linear --tau 1 --lambda 1 --out data/demo/model")
         {
             data, outDir, model, aggregator, sort, tau, lambda, epochs, batchLists, labels, seed, buckets, learningRate, optimizer, resume,
-            validPeriods, testPeriods, shuffleLists,
+            validPeriods, testPeriods, shuffleLists, interactions,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -54,6 +55,7 @@ internal static class TrainCommand
                 LearningRate = parse.GetValue(learningRate),
                 Optimizer = parse.GetValue(optimizer)!,
                 ShuffleLists = parse.GetValue(shuffleLists),
+                Interactions = parse.GetValue(interactions)!,
             };
             if (!Model.Modules.Aggregators.Aggregator.Kinds.Contains(config.Aggregator))
                 throw new Pipelines.ConfigurationException($"--aggregator '{config.Aggregator}' is not one of {string.Join(", ", Model.Modules.Aggregators.Aggregator.Kinds)}");

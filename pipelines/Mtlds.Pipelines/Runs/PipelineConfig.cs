@@ -48,6 +48,8 @@ public sealed class PipelineConfig
         public double Lambda { get; set; } = D.Lambda;
         public int Buckets { get; set; } = D.Buckets;
         public int EmbeddingDim { get; set; } = D.EmbeddingDim;
+        /// none, or dot (the embeddings' pairwise dot products as inputs too).
+        public string Interactions { get; set; } = D.Interactions;
         public List<int> Bottom { get; set; } = [.. D.Bottom];
         public int TowerHidden { get; set; } = D.TowerHidden;
         public int Experts { get; set; } = D.Experts;
@@ -68,7 +70,7 @@ public sealed class PipelineConfig
         public ModelConfig ToModelConfig() => new()
         {
             Model = Model, Tasks = Labels.ToList(), Aggregator = Aggregator, Sort = Sort, Tau = Tau, Lambda = Lambda, Buckets = Buckets,
-            EmbeddingDim = EmbeddingDim, Bottom = Bottom.ToList(), TowerHidden = TowerHidden, Experts = Experts, LearningRate = LearningRate, Optimizer = Optimizer,
+            EmbeddingDim = EmbeddingDim, Interactions = Interactions, Bottom = Bottom.ToList(), TowerHidden = TowerHidden, Experts = Experts, LearningRate = LearningRate, Optimizer = Optimizer,
             Epochs = Epochs, BatchLists = BatchLists, ListCap = ListCap, Patience = Patience, Seed = Seed, ShuffleLists = ShuffleLists,
         };
     }

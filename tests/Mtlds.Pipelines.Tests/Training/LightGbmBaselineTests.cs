@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Mtlds.Pipelines.Tests.Training;
 
 /// `--model lightgbm`: per-task boosted trees on the same feature build, through `mtlds train`, `score`,
-/// `evaluate` and `--pg`, scored by the same rules as the networks.
+/// `evaluate` and `--pg`, scored by the same rules as the networks (seeds and saving: BoostedTreesTests).
 [Trait("Category", "Postgres")]
 [Trait("Category", "Slow")]
 public sealed class LightGbmBaselineTests(PostgresFixture pg, TrainedModelFixture trained, ITestOutputHelper output)
@@ -73,24 +73,6 @@ public sealed class LightGbmBaselineTests(PostgresFixture pg, TrainedModelFixtur
         finally
         {
             Directory.Delete(model, recursive: true);
-        }
-    }
-
-    [Fact]
-    public void The_seed_varies_the_trees_and_the_same_seed_gives_the_same_model()
-    {
-        var a = Train(seed: 1);
-        var b = Train(seed: 2);
-        var again = Train(seed: 1);
-        try
-        {
-            double Auc(string m) => Test(m).GetProperty("auc").GetProperty("purchase").GetDouble();
-            Assert.NotEqual(Auc(a), Auc(b));
-            Assert.Equal(Auc(a), Auc(again));
-        }
-        finally
-        {
-            foreach (var d in new[] { a, b, again }) Directory.Delete(d, recursive: true);
         }
     }
 }
