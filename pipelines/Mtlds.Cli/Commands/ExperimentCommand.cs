@@ -13,7 +13,7 @@ internal static class ExperimentCommand
         var grid = new Option<string>("--grid") { Description = "Grid YAML (see experiments/)", Required = true };
         var outDir = new Option<string>("--out") { Description = "Output folder: features/, cells/, results.csv, report.md, charts/", Required = true };
         var command = new Command("experiment",
-            "Train every cell of a grid (models × aggregators × τ × label sets × order noise × seeds) on one feature build and\n"
+            "Train every cell of a grid (models × aggregators × τ × label sets × label shuffle × seeds) on one feature build and\n"
             + "write report.md with mean ± std tables and PNG charts. Finished cells are kept: a rerun only trains what is missing.\n\n"
             + "Example:\n  mtlds experiment --grid experiments/baselines.yaml --out data/experiments/baselines")
         {

@@ -6,7 +6,7 @@ namespace Mtlds.Pipelines.Experiments;
 
 /// A grid of trainings over one feature build: the base config (features and train sections of a
 /// PipelineConfig), optionally a generated log, and the values of train keys to cross (model × aggregator ×
-/// tau × labels × order_noise × seed, or any other train key). Read from YAML:
+/// tau × labels × label_shuffle × seed, or any other train key). Read from YAML:
 ///
 ///   name: MTLDS against the baselines
 ///   generate: { users: 2000, items: 5000, periods: 10, seed: 7 }   # when features.events is not given

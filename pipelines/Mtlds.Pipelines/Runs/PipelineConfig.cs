@@ -63,9 +63,9 @@ public sealed class PipelineConfig
         public int Seed { get; set; } = D.Seed;
         /// Lists in the training shuffle buffer (reshuffled every epoch from the seed); 0: file order.
         public int ShuffleLists { get; set; } = D.ShuffleLists;
-        /// Share (0..1) of training lists whose behaviour order is violated (stages permuted within the list):
-        /// the robustness experiment. 0 trains on the data as it is.
-        public double OrderNoise { get; set; }
+        /// Share (0..1) of training lists whose stages are shuffled among their rows (label noise): the
+        /// robustness experiment. 0 trains on the data as it is. (Named order_noise before issue #14.)
+        public double LabelShuffle { get; set; }
 
         public ModelConfig ToModelConfig() => new()
         {
@@ -106,7 +106,7 @@ public sealed class PipelineConfig
         {
             throw new ConfigurationException("train: " + e.Message.Replace("--", "", StringComparison.Ordinal));
         }
-        if (Train.OrderNoise is < 0 or > 1) throw new ConfigurationException($"train.order_noise {Train.OrderNoise} is outside 0..1");
+        if (Train.LabelShuffle is < 0 or > 1) throw new ConfigurationException($"train.label_shuffle {Train.LabelShuffle} is outside 0..1");
         if (Score.Split is not ("train" or "valid" or "test")) throw new ConfigurationException($"score.split '{Score.Split}' is not one of train, valid, test");
         Postgres.SqlIdentifier.Quote(Score.Schema, "score.schema");
         if (Score.RunId is not null) Scoring.RunId.Validate(Score.RunId);

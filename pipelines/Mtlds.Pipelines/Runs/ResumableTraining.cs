@@ -27,7 +27,7 @@ public static class ResumableTraining
         var resumedAfter = 0;
         var metrics = new TrainingRun(featuresDir, train.ToModelConfig())
         {
-            OrderNoise = train.OrderNoise,
+            LabelShuffle = train.LabelShuffle,
             Resume = resume,
             OnResume = epoch => resumedAfter = epoch,
             OnEpoch = onEpoch,

@@ -12,8 +12,9 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
 {
     public Action<Trainer.Epoch>? OnEpoch { get; init; }
     public Action<long, double>? OnStep { get; init; }
-    /// Share of training lists whose behaviour order is violated (OrderNoise); 0 trains on the data as it is.
-    public double OrderNoise { get; init; }
+    /// Share of training lists whose stages are shuffled among their rows (LabelShuffle: label noise); 0 trains
+    /// on the data as it is.
+    public double LabelShuffle { get; init; }
     /// Valid and test periods (the rest train) instead of the build's default split; a count not given keeps the build's.
     public (int? Valid, int? Test)? SplitPeriods { get; init; }
         /// Continue from the checkpoint in the output directory, when there is one.
@@ -44,8 +45,8 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
         var rows = TargetRows(reader, config.BatchLists);
         if (config.Model == "lightgbm") return await RunTreesAsync(reader, rows, outDir, cancellationToken);
         using var trainer = new Trainer(config, FeatureSpecOf(reader));
-        IAsyncEnumerable<RecordBatch> Split(string s) => s == "train" && OrderNoise > 0
-            ? Training.OrderNoise.Apply(reader.ReadAsync(s, rows, cancellationToken), OrderNoise, config.Seed)
+        IAsyncEnumerable<RecordBatch> Split(string s) => s == "train" && LabelShuffle > 0
+            ? Training.LabelShuffle.Apply(reader.ReadAsync(s, rows, cancellationToken), LabelShuffle, config.Seed)
             : reader.ReadAsync(s, rows, cancellationToken);
         // The seed varies the initial weights (Trainer) and, through this, the order of every epoch's lists.
         IAsyncEnumerable<RecordBatch> EpochSplit(string s, int epoch) => s == "train" && config.ShuffleLists > 0
@@ -83,7 +84,7 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
     private async Task<IReadOnlyDictionary<string, SplitMetrics>> RunTreesAsync(ListBatchReader reader, int rows, string outDir,
         CancellationToken cancellationToken)
     {
-        if (OrderNoise > 0) throw new ConfigurationException("order noise shuffles the stages of training lists for the sorting models; lightgbm has no lists to shuffle");
+        if (LabelShuffle > 0) throw new ConfigurationException("train.label_shuffle shuffles the stages within training lists; the lightgbm baseline does not apply it");
         if (Resume) OnResume?.Invoke(0);
         ModelDirectory.DeleteCheckpoint(outDir);
         var (trees, result) = BoostedTrees.Fit(config, FeatureSpecOf(reader),

@@ -3,7 +3,7 @@ using Mtlds.Pipelines.Training;
 
 namespace Mtlds.Pipelines.Tests.Training;
 
-public sealed class OrderNoiseTests
+public sealed class LabelShuffleTests
 {
     /// Ten lists of eight rows (user u, period 1), stages 0,0,0,0,1,1,2,3 in each.
     private static RecordBatch Lists()
@@ -22,7 +22,7 @@ public sealed class OrderNoiseTests
 
     private static int[][] Stages(double rate, int seed)
     {
-        var batch = OrderNoise.Apply(new[] { Lists() }.ToAsyncEnumerable(), rate, seed).ToBlockingEnumerable().Single();
+        var batch = LabelShuffle.Apply(new[] { Lists() }.ToAsyncEnumerable(), rate, seed).ToBlockingEnumerable().Single();
         var stage = (Int32Array)batch.Column("stage");
         return Enumerable.Range(0, 10).Select(l => Enumerable.Range(l * 8, 8).Select(i => stage.GetValue(i)!.Value).ToArray()).ToArray();
     }

@@ -2,10 +2,13 @@ using Apache.Arrow;
 
 namespace Mtlds.Pipelines.Training;
 
-/// Violates the behaviour order of a share of the training lists: in each chosen list the stages are permuted
-/// among its rows, so that the list's click → cart → purchase order no longer follows the features. Which
-/// lists, and how, depends only on (user, period) and the seed. Used by the robustness experiment.
-public static class OrderNoise
+/// Label noise: in a share of the training lists the stages are permuted among the list's rows, so the labels
+/// no longer follow the features (each row keeps a monotone label set, the list its count of each stage).
+/// Which lists, and how, depends only on (user, period) and the seed. Used by the robustness experiment.
+/// It is not a violated behaviour order in the log (a purchase without a cart event, a cart without a click):
+/// that never reaches the model as such, since DESIGN §4 derives monotone labels from a sample's deepest
+/// behaviour. Called "order noise" before issue #14.
+public static class LabelShuffle
 {
     public static async IAsyncEnumerable<RecordBatch> Apply(IAsyncEnumerable<RecordBatch> batches, double rate, int seed)
     {
