@@ -26,12 +26,13 @@ internal static class GenerateCommand
         var periods = new Option<int?>("--periods") { Description = $"Days (impressions: default {defaults.Periods}; taobao: 9)" };
         var impressions = new Option<double>("--impressions") { Description = "impressions shape: mean impressions per user per day", DefaultValueFactory = _ => defaults.ImpressionsPerPeriod };
         var seed = new Option<int>("--seed") { Description = "Seed: the same options give the same file", DefaultValueFactory = _ => defaults.Seed };
+        var funnelBreaks = new Option<double>("--funnel-breaks") { Description = "impressions shape: share of carts logged without their click and of purchases without their cart (a broken funnel in the log)" };
         var command = new Command("generate",
             "Write a synthetic event log from a planted click → cart → purchase funnel.\n\n"
             + "Examples:\n  mtlds generate --out data/generated.csv --users 2000 --items 5000 --periods 10 --seed 7\n"
             + "  mtlds generate --shape taobao --events 1000000 --out data/taobao-shaped.csv")
         {
-            outFile, shape, events, users, items, categories, periods, impressions, seed,
+            outFile, shape, events, users, items, categories, periods, impressions, seed, funnelBreaks,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -39,6 +40,8 @@ internal static class GenerateCommand
             SyntheticLogGenerator.Result r;
             if (parse.GetValue(shape) == "taobao")
             {
+                if (parse.GetValue(funnelBreaks) != 0)
+                    throw new Pipelines.ConfigurationException("generate: --funnel-breaks is for --shape impressions");
                 if (parse.GetResult(impressions) is { Implicit: false })
                     throw new Pipelines.ConfigurationException("generate: --impressions is for --shape impressions; a taobao-shaped log has none");
                 var o = parse.GetValue(events) is { } n ? TaobaoShapeOptions.ForEvents(n) : new TaobaoShapeOptions();
@@ -66,6 +69,7 @@ internal static class GenerateCommand
                 Periods = parse.GetValue(periods) ?? defaults.Periods,
                 ImpressionsPerPeriod = parse.GetValue(impressions),
                 Seed = parse.GetValue(seed),
+                FunnelBreaks = parse.GetValue(funnelBreaks),
             }).Write(path);
             CliRunner.Out.MarkupLine(
                 $"[green]generate[/] {Markup.Escape(path)}: {r.Events:N0} events ({r.Impressions:N0} impressions, "

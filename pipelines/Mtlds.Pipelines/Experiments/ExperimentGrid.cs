@@ -125,7 +125,9 @@ public sealed class ExperimentGrid
                 "periods" => o with { Periods = I() },
                 "impressions" => o with { ImpressionsPerPeriod = I() },
                 "seed" => o with { Seed = I() },
-                _ => throw new ConfigurationException($"{path}:{k.Start.Line}: unknown key 'generate.{k}'; known: users, items, categories, periods, impressions, seed"),
+                "funnel_breaks" => o with { FunnelBreaks = double.TryParse(v.ToString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x)
+                    ? x : throw new ConfigurationException($"{path}:{v.Start.Line}: generate.{k}: '{v}' is not a number") },
+                _ => throw new ConfigurationException($"{path}:{k.Start.Line}: unknown key 'generate.{k}'; known: users, items, categories, periods, impressions, seed, funnel_breaks"),
             };
         }
         o.Validate();

@@ -6,7 +6,8 @@ namespace Mtlds.Pipelines.Generation;
 /// popularity) and, per impression, clicks with σ(taste + quality + affinity + repeat interest), carts a
 /// clicked item with σ(quality + propensity + taste) and buys a carted one with σ(propensity + quality).
 /// Rates resemble Taobao's: about 6 carts and 2.5 purchases per 100 clicks; 15 % of purchases log no cart
-/// event (bought directly), 3 % of clicks a fav. The same options give the same bytes.
+/// event (bought directly), 3 % of clicks a fav. FunnelBreaks breaks the funnel in the log further (carts
+/// without a click, purchases without a cart). The same options give the same bytes.
 public sealed class SyntheticLogGenerator(GeneratorOptions options)
 {
     private const int Dim = 4;
@@ -23,6 +24,7 @@ public sealed class SyntheticLogGenerator(GeneratorOptions options)
     {
         var o = options;
         var rng = new Random(o.Seed);
+        var breaks = new Random(unchecked(o.Seed * 31 + 17)); // its own stream: FunnelBreaks 0 leaves rng's draws as they were
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
         var itemVec = new double[o.Items, Dim];
@@ -93,14 +95,30 @@ public sealed class SyntheticLogGenerator(GeneratorOptions options)
                     var click = Draws.Sigmoid(-2.4 + 0.9 * taste + 0.6 * itemQuality[item] + (favouriteCategory ? 0.8 : 0)
                         + (clickedBefore.Contains(key) ? 1.2 : 0));
                     if (rng.NextDouble() >= click) continue;
-                    Draws.WriteEvent(w, userId, itemId, category, "click", ts += 1 + rng.Next(60));
+                    // The click is written once it is known whether the funnel goes on (a broken funnel may drop
+                    // it); the draws stay in their order, so FunnelBreaks 0 writes what it always wrote.
+                    var clickTs = ts += 1 + rng.Next(60);
                     clicks++;
                     clickedToday.Add(key);
-                    if (rng.NextDouble() < 0.03) { Draws.WriteEvent(w, userId, itemId, category, "fav", ts + 1); favs++; }
-                    if (rng.NextDouble() >= Draws.Sigmoid(-3.1 + 0.7 * itemQuality[item] + 0.9 * propensity[u] + 0.4 * taste)) continue;
+                    var favs0 = favs;
+                    if (rng.NextDouble() < 0.03) favs++;
+                    var carted = rng.NextDouble() < Draws.Sigmoid(-3.1 + 0.7 * itemQuality[item] + 0.9 * propensity[u] + 0.4 * taste);
+                    var logsClick = !carted || o.FunnelBreaks <= 0 || breaks.NextDouble() >= o.FunnelBreaks;
+                    if (logsClick) Draws.WriteEvent(w, userId, itemId, category, "click", clickTs);
+                    else clicks--;
+                    if (favs > favs0) Draws.WriteEvent(w, userId, itemId, category, "fav", clickTs + 1);
+                    if (!carted) continue;
                     var logsCart = rng.NextDouble() >= 0.15;
                     var buys = rng.NextDouble() < Draws.Sigmoid(-0.7 + 1.1 * propensity[u] + 0.5 * itemQuality[item]);
-                    if (logsCart || !buys) { Draws.WriteEvent(w, userId, itemId, category, "cart", ts += 1 + rng.Next(120)); carts++; }
+                    if (logsCart || !buys)
+                    {
+                        ts += 1 + rng.Next(120); // drawn whether or not a break drops the event
+                        if (!buys || o.FunnelBreaks <= 0 || breaks.NextDouble() >= o.FunnelBreaks)
+                        {
+                            Draws.WriteEvent(w, userId, itemId, category, "cart", ts);
+                            carts++;
+                        }
+                    }
                     if (buys) { Draws.WriteEvent(w, userId, itemId, category, "purchase", ts + 1 + rng.Next(300)); purchases++; }
                 }
             }
