@@ -147,6 +147,13 @@ internal static class BenchCommand
                 log?.Invoke($"dense float32 matmul (1024², libtorch, {TorchSharp.torch.get_num_threads()} threads): {gflops:F1} GFLOP/s");
                 var training = new TrainingBenchmark(Path.Combine(workDir, "features")) { Steps = parse.GetValue(steps) }
                     .Run(timed, log, denseAdamBaseline: true);
+                var (plainRate, shuffledRate) = new TrainingBenchmark(Path.Combine(workDir, "features")).MeasureShuffle();
+                var mtldsRate = training.FirstOrDefault(t => t.Model == "mtlds")?.SamplesPerSecond;
+                figures["train.shuffle.rows_per_s"] = Math.Round(shuffledRate);
+                figures["train.shuffle.file_order_rows_per_s"] = Math.Round(plainRate);
+                if (mtldsRate is { } r) figures["train.shuffle.share_of_mtlds_step"] = Math.Round((1 / shuffledRate - 1 / plainRate) * r, 4);
+                log?.Invoke($"shuffle: {shuffledRate:N0} rows/s through the buffer, {plainRate:N0} in file order"
+                    + (mtldsRate is { } m ? $": {(1 / shuffledRate - 1 / plainRate) * m:P1} of an mtlds step's time (target ≤ 10 %)" : ""));
                 figures["train.peak_rss_mb"] = PeakMb();
                 foreach (var t in training)
                 {

@@ -88,18 +88,50 @@ public static class ListShuffleBuffer
         if (pickedRows > 0) yield return Gather(picked, pickedRows);
     }
 
-    /// The picked lists' rows as one batch (each column concatenated from the lists' slices: a copy).
+    /// The picked lists' rows as one batch (a copy). Fixed-width columns (ids, stage, features: all of a
+    /// feature build's) are copied value span by value span into one new buffer, with a validity bitmap only
+    /// where a source has nulls; anything else goes through Arrow's slice-and-concatenate, which allocates a
+    /// slice per list and column and was most of the shuffle's time.
     private static RecordBatch Gather(List<(RecordBatch Batch, int Start, int Length)> lists, int rows)
     {
         var schema = lists[0].Batch.Schema;
         var arrays = new IArrowArray[schema.FieldsList.Count];
-        var slices = new List<IArrowArray>(lists.Count);
         for (var c = 0; c < arrays.Length; c++)
-        {
-            slices.Clear();
-            foreach (var (batch, start, length) in lists) slices.Add(ArrowArrayFactory.Slice(batch.Column(c), start, length));
-            arrays[c] = ArrowArrayConcatenator.Concatenate(slices);
-        }
+            arrays[c] = schema.FieldsList[c].DataType is Apache.Arrow.Types.FixedWidthType { BitWidth: 8 or 16 or 32 or 64 } fixedWidth
+                ? GatherFixedWidth(lists, c, rows, fixedWidth)
+                : ArrowArrayConcatenator.Concatenate(lists.Select(l => ArrowArrayFactory.Slice(l.Batch.Column(c), l.Start, l.Length)).ToList());
         return new RecordBatch(schema, arrays, rows);
+    }
+
+    private static IArrowArray GatherFixedWidth(List<(RecordBatch Batch, int Start, int Length)> lists, int column, int rows,
+        Apache.Arrow.Types.FixedWidthType type)
+    {
+        var width = type.BitWidth / 8;
+        var values = new byte[rows * width];
+        var anyNulls = false;
+        var at = 0;
+        foreach (var (batch, start, length) in lists)
+        {
+            var data = batch.Column(column).Data;
+            data.Buffers[1].Span.Slice((data.Offset + start) * width, length * width).CopyTo(values.AsSpan(at * width));
+            anyNulls |= data.NullCount != 0;
+            at += length;
+        }
+        var validity = ArrowBuffer.Empty;
+        var nulls = 0;
+        if (anyNulls)
+        {
+            var bits = new byte[(rows + 7) / 8];
+            at = 0;
+            foreach (var (batch, start, length) in lists)
+            {
+                var array = (Apache.Arrow.Array)batch.Column(column);
+                for (var i = 0; i < length; i++, at++)
+                    if (array.IsValid(start + i)) bits[at >> 3] |= (byte)(1 << (at & 7));
+                    else nulls++;
+            }
+            validity = new ArrowBuffer(bits);
+        }
+        return ArrowArrayFactory.BuildArray(new ArrayData(type, rows, nulls, 0, [validity, new ArrowBuffer(values)]));
     }
 }
