@@ -74,6 +74,14 @@ public sealed class SplitMetricsAccumulator
             }
     }
 
+    /// The metrics of a split's scored batches, whatever model scored them.
+    public static SplitMetrics Of(IReadOnlyList<string> tasks, IEnumerable<ScoredBatch> batches)
+    {
+        var metrics = new SplitMetricsAccumulator(tasks);
+        foreach (var b in batches) metrics.Add(b.Probabilities, b.Scores, b.Stages, b.Users, b.Items, b.Lists);
+        return metrics.Result();
+    }
+
     public SplitMetrics Result()
     {
         var n = (int)_stages.Count;

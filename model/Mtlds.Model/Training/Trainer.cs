@@ -218,13 +218,8 @@ public sealed class Trainer : IScoringModel
     public Task<SplitMetrics> EvaluateAsync(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default) =>
         Task.FromResult(Evaluate(split, cancellationToken));
 
-    private SplitMetrics Evaluate(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken)
-    {
-        var metrics = new SplitMetricsAccumulator(_config.Tasks);
-        foreach (var b in ScoreBatches(split, cancellationToken))
-            metrics.Add(b.Probabilities, b.Scores, b.Stages, b.Users, b.Items, b.Lists);
-        return metrics.Result();
-    }
+    private SplitMetrics Evaluate(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken) =>
+        SplitMetricsAccumulator.Of(_config.Tasks, ScoreBatches(split, cancellationToken));
 
     /// Scores batch by batch, for writers that stream (files, PostgreSQL COPY). Consume it on the calling
     /// thread without awaiting between items: gradients are off (thread-local) until the enumeration ends.

@@ -109,13 +109,8 @@ public sealed class BoostedTrees : IScoringModel
     public Task<SplitMetrics> EvaluateAsync(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default) =>
         Task.FromResult(Evaluate(split, cancellationToken));
 
-    private SplitMetrics Evaluate(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken)
-    {
-        var metrics = new SplitMetricsAccumulator(_config.Tasks);
-        foreach (var b in ScoreBatches(split, cancellationToken))
-            metrics.Add(b.Probabilities, b.Scores, b.Stages, b.Users, b.Items, b.Lists);
-        return metrics.Result();
-    }
+    private SplitMetrics Evaluate(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken) =>
+        SplitMetricsAccumulator.Of(_config.Tasks, ScoreBatches(split, cancellationToken));
 
     public IEnumerable<ScoredBatch> ScoreBatches(IAsyncEnumerable<RecordBatch> split, CancellationToken cancellationToken = default)
     {
@@ -123,7 +118,7 @@ public sealed class BoostedTrees : IScoringModel
         foreach (var arrow in split.ToBlockingEnumerable(cancellationToken))
         {
             var rows = FeatureRows.Of(arrow, _features);
-            var data = _ml.Data.LoadFromEnumerable(rows.Labelled(threshold: int.MaxValue), schema);
+            var data = _ml.Data.LoadFromEnumerable(rows.Labelled(threshold: int.MaxValue), schema); // scoring reads no label
             var probabilities = new double[_config.Tasks.Count][];
             for (var t = 0; t < _models.Length; t++)
                 probabilities[t] = _models[t].Transform(data).GetColumn<float>("Probability").Select(p => (double)p).ToArray();
