@@ -57,7 +57,8 @@ public sealed class OperationsTests(PostgresFixture pg, ITestOutputHelper output
             using var conn = pg.DataSource.OpenConnection();
             Assert.Equal(["nightly-2"], conn.Query<string>("SELECT run_id FROM runs").ToList());
             Assert.Equal(appended.Splits["test"].Samples, conn.ExecuteScalar<long>("SELECT count(*) FROM scores WHERE run_id = 'nightly-2'"));
-            Assert.Equal(11, conn.ExecuteScalar<long>("SELECT count(*) FROM evaluation WHERE run_id = 'nightly-2' AND split = 'test'"));
+            // AUC, gAUC, log loss per label (3 each), graded and purchase NDCG @5, @10 (2 each)
+            Assert.Equal(3 + 3 + 3 + 2 + 2, conn.ExecuteScalar<long>("SELECT count(*) FROM evaluation WHERE run_id = 'nightly-2' AND split = 'test'"));
         }
         finally
         {
