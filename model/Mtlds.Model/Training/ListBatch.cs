@@ -32,6 +32,10 @@ public sealed class ListBatch : IDisposable
     public required IReadOnlyList<(int Start, int Length)> Lists { get; init; }
     public int Rows => UserIds.Length;
 
+    /// The sample columns FromArrow reads besides the features of its FeatureSpec (the same for the boosted
+    /// trees): labels follow from stage, so a build's y_ columns and flags need not be read.
+    public static IReadOnlyList<string> SampleColumns { get; } = ["user_id", "item_id", "category_id", "period", "stage"];
+
     public static ListBatch FromArrow(RecordBatch batch, FeatureSpec spec, IReadOnlyList<string> tasks, int buckets, int listCap)
     {
         var n = batch.Length;

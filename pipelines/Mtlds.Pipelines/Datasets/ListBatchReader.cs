@@ -18,6 +18,12 @@ public sealed class ListBatchReader(string datasetDir, (int? Valid, int? Test)? 
         ? ReadManifest(datasetDir).Resplit(s.Valid, s.Test)
         : ReadManifest(datasetDir);
 
+    /// The sample columns to read (ids, stage, labels, flags: the manifest's SampleColumns), or null for all
+    /// of them; the features are always read. Training and scoring read only what a model reads
+    /// (ListBatch.SampleColumns): the labels and flags a build also writes are derived from stage or only
+    /// describe the sample, and every column read is a column the shuffle buffer copies.
+    public IReadOnlyList<string>? SampleColumns { get; init; }
+
     private static Manifest ReadManifest(string datasetDir) => Manifest.Read(Path.Combine(datasetDir, "manifest.json"));
 
     public async IAsyncEnumerable<RecordBatch> ReadAsync(string split, int targetRows = 4096,
@@ -33,7 +39,10 @@ public sealed class ListBatchReader(string datasetDir, (int? Valid, int? Test)? 
         var files = string.Join(", ", summary.Files.Select(f => Path.Combine(datasetDir, f))
             .Select(f => Directory.Exists(f) ? Path.Combine(f, Manifest.Format == "csv" ? "*.csv" : "*.parquet") : f)
             .Select(f => $"'{f.Replace("'", "''")}'"));
-        var columns = string.Join(", ", Manifest.SampleColumns.Concat(Manifest.Features.Select(f => f.Name)));
+        var sample = SampleColumns is null ? Manifest.SampleColumns : Manifest.SampleColumns.Where(SampleColumns.Contains).ToList();
+        if (SampleColumns?.Except(Manifest.SampleColumns).FirstOrDefault() is { } missing)
+            throw new ConfigurationException($"{datasetDir}: the build has no sample column '{missing}' (its manifest lists {string.Join(", ", Manifest.SampleColumns)})");
+        var columns = string.Join(", ", sample.Concat(Manifest.Features.Select(f => f.Name)));
 
         await using var db = new DuckDBConnection("DataSource=:memory:");
         await db.OpenAsync(cancellationToken);

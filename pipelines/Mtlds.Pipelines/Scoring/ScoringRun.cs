@@ -1,3 +1,4 @@
+using Mtlds.Model.Training;
 using System.Security.Cryptography;
 using Mtlds.Pipelines.Datasets;
 using Mtlds.Pipelines.Postgres;
@@ -26,7 +27,7 @@ public sealed class ScoringRun(string modelDir, string dataDir, string split)
         var started = System.Diagnostics.Stopwatch.StartNew();
         var (model, config) = ModelDirectory.Load(modelDir);
         // The split the model was trained with: its test periods are what "test" means for it.
-        var reader = new ListBatchReader(dataDir, config.ValidPeriods is null ? null : (config.ValidPeriods, config.TestPeriods));
+        var reader = new ListBatchReader(dataDir, config.ValidPeriods is null ? null : (config.ValidPeriods, config.TestPeriods)) { SampleColumns = ListBatch.SampleColumns };
         using (model)
         {
             var dataFeatures = reader.Manifest.Features.Select(f => f.Name).ToList();

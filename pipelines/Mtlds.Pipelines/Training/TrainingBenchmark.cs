@@ -24,7 +24,7 @@ public sealed class TrainingBenchmark(string dataDir)
     /// (Optimizer = adam), reported as "mtlds-dense-adam": the yardstick of LazyAdam, timed in the same run.
     public IReadOnlyList<Trainer.StepTiming> Run(IReadOnlyList<string> models, Action<string>? log = null, bool denseAdamBaseline = false)
     {
-        var reader = new ListBatchReader(dataDir);
+        var reader = new ListBatchReader(dataDir) { SampleColumns = ListBatch.SampleColumns };
         var defaults = new ModelConfig();
         var batches = new List<RecordBatch>();
         foreach (var b in reader.ReadAsync("train", TrainingRun.TargetRows(reader, defaults.BatchLists)).ToBlockingEnumerable())
@@ -63,7 +63,7 @@ public sealed class TrainingBenchmark(string dataDir)
     /// (1/shuffled − 1/plain) × trainSamplesPerSecond, when the two do not overlap (they run on one thread).
     public (double PlainRowsPerSecond, double ShuffledRowsPerSecond) MeasureShuffle(int batchCount = 200)
     {
-        var reader = new ListBatchReader(dataDir);
+        var reader = new ListBatchReader(dataDir) { SampleColumns = ListBatch.SampleColumns };
         var defaults = new ModelConfig();
         var rows = TrainingRun.TargetRows(reader, defaults.BatchLists);
         var batches = reader.ReadAsync("train", rows).ToBlockingEnumerable().Take(batchCount).ToList();

@@ -41,7 +41,7 @@ public sealed class TrainingRun(string dataDir, ModelConfig config)
     {
         try { config.Validate(); }
         catch (ArgumentException e) { throw new ConfigurationException(e.Message); }
-        var reader = new ListBatchReader(dataDir, SplitPeriods);
+        var reader = new ListBatchReader(dataDir, SplitPeriods) { SampleColumns = ListBatch.SampleColumns };
         var rows = TargetRows(reader, config.BatchLists);
         if (config.Model == "lightgbm") return await RunTreesAsync(reader, rows, outDir, cancellationToken);
         using var trainer = new Trainer(config, FeatureSpecOf(reader));

@@ -70,6 +70,24 @@ public sealed class ListBatchReaderTests(TaobaoDatasetFixture data) : IClassFixt
     }
 
     [Fact]
+    public async Task Training_reads_only_the_sample_columns_a_model_reads_and_the_same_rows()
+    {
+        var all = new ListBatchReader(data.Dir);
+        var slim = new ListBatchReader(data.Dir) { SampleColumns = Mtlds.Model.Training.ListBatch.SampleColumns };
+        var full = await all.ReadAsync("valid", 512).ToListAsync();
+        var read = await slim.ReadAsync("valid", 512).ToListAsync();
+        Assert.Equal(full.Select(b => b.Length), read.Select(b => b.Length));
+        var expected = new[] { "user_id", "item_id", "category_id", "period", "stage" }.Concat(all.Manifest.Features.Select(f => f.Name));
+        Assert.All(read, b => Assert.Equal(expected, b.Schema.FieldsList.Select(f => f.Name)));
+        for (var i = 0; i < full.Count; i++)
+            foreach (var name in expected)
+                Assert.True(full[i].Column(name).Data.Buffers[1].Span.SequenceEqual(read[i].Column(name).Data.Buffers[1].Span), $"batch {i}, {name}");
+        var unknown = new ListBatchReader(data.Dir) { SampleColumns = ["user_id", "impression_id"] };
+        var e = await Assert.ThrowsAsync<ConfigurationException>(async () => { await foreach (var _ in unknown.ReadAsync("valid")) { } });
+        Assert.Contains("no sample column 'impression_id'", e.Message);
+    }
+
+    [Fact]
     public async Task An_unknown_split_is_refused_with_the_known_ones_named()
     {
         var reader = new ListBatchReader(data.Dir);

@@ -85,4 +85,49 @@ public sealed class ListShuffleBufferTests(TaobaoDatasetFixture data) : IClassFi
         Assert.True(trainPeriods >= 3, $"{trainPeriods} train periods");
         Assert.True(periods >= Math.Min(3, trainPeriods), $"the first 50 lists are from {periods} periods");
     }
+
+    /// The draws as the buffer makes them, on list keys alone: a pool filled batch by batch, a uniform pick
+    /// swap-removed while the pool holds `capacity` lists, a batch out at `targetRows`.
+    private static List<(long, long)> ReferenceDraws(Emitted fileBatches, int capacity, int targetRows, int seed)
+    {
+        var rng = new Random(seed);
+        var pool = new List<(long, long)>();
+        var order = new List<(long, long)>();
+        var rowsOf = fileBatches.Rows.ToDictionary(r => r.Key, r => r.Value.Split(';').Length);
+        var next = 0;
+        var pickedRows = 0;
+        void Drain(bool all)
+        {
+            while (pool.Count > 0 && (all || pool.Count >= capacity))
+            {
+                var k = rng.Next(pool.Count);
+                var key = pool[k];
+                pool[k] = pool[^1];
+                pool.RemoveAt(pool.Count - 1);
+                order.Add(key);
+                pickedRows += rowsOf[key];
+                if (pickedRows >= targetRows) pickedRows = 0;
+            }
+        }
+        foreach (var lists in fileBatches.BatchLists)
+        {
+            pool.AddRange(fileBatches.Order.Skip(next).Take(lists));
+            next += lists;
+            Drain(all: false);
+        }
+        Drain(all: true);
+        return order;
+    }
+
+    [Fact]
+    public async Task Copying_lists_out_of_sparse_batches_leaves_the_draws_as_they_are()
+    {
+        // A small buffer and small output batches against the reader's larger ones: the batches referenced
+        // outgrow the buffered rows after a few reads, so the buffer copies lists many times over the split.
+        const int capacity = 40, outRows = 300;
+        var fileOrder = await Read(Train());
+        var shuffled = await Read(ListShuffleBuffer.Shuffle(Train(), capacity, outRows, seed: 5));
+        Assert.Equal(ReferenceDraws(fileOrder, capacity, outRows, seed: 5), shuffled.Order);
+        foreach (var (key, rows) in fileOrder.Rows) Assert.Equal(rows, shuffled.Rows[key]);
+    }
 }
