@@ -31,12 +31,16 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the initial weights and of every epoch's list order: the same seed gives the same metrics", DefaultValueFactory = _ => d.Seed };
         var interactions = new Option<string>("--interactions") { Description = "none, or dot: the user, item and category embeddings' pairwise dot products as inputs too", DefaultValueFactory = _ => d.Interactions };
         var shuffleLists = new Option<int>("--shuffle-lists") { Description = "Lists in the training shuffle buffer, reshuffled every epoch from the seed; 0: file order", DefaultValueFactory = _ => d.ShuffleLists };
+        var boostingRounds = new Option<int>("--boosting-rounds") { Description = "lightgbm: trees per task at most", DefaultValueFactory = _ => d.BoostingRounds };
+        var boostingPatience = new Option<int>("--boosting-patience") { Description = "lightgbm: rounds without a better valid log loss before it stops", DefaultValueFactory = _ => d.BoostingPatience };
+        var boostingLearningRate = new Option<double>("--boosting-learning-rate") { Description = "lightgbm: learning rate (shrinkage)", DefaultValueFactory = _ => d.BoostingLearningRate };
+        var leaves = new Option<int>("--leaves") { Description = "lightgbm: leaves per tree", DefaultValueFactory = _ => d.Leaves };
         var command = new Command("train",
             "Train MTLDS (or a baseline) on a feature build; writes weights, config.json, metrics.json and curve.csv.\n\n"
             + "Example:\n  mtlds train --data data/demo/features --model mtlds --aggregator linear --tau 1 --lambda 1 --out data/demo/model")
         {
             data, outDir, model, aggregator, sort, tau, lambda, epochs, batchLists, labels, seed, buckets, learningRate, optimizer, resume,
-            validPeriods, testPeriods, shuffleLists, interactions,
+            validPeriods, testPeriods, shuffleLists, interactions, boostingRounds, boostingPatience, boostingLearningRate, leaves,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -56,6 +60,10 @@ internal static class TrainCommand
                 Optimizer = parse.GetValue(optimizer)!,
                 ShuffleLists = parse.GetValue(shuffleLists),
                 Interactions = parse.GetValue(interactions)!,
+                BoostingRounds = parse.GetValue(boostingRounds),
+                BoostingPatience = parse.GetValue(boostingPatience),
+                BoostingLearningRate = parse.GetValue(boostingLearningRate),
+                Leaves = parse.GetValue(leaves),
             };
             if (!Model.Modules.Aggregators.Aggregator.Kinds.Contains(config.Aggregator))
                 throw new Pipelines.ConfigurationException($"--aggregator '{config.Aggregator}' is not one of {string.Join(", ", Model.Modules.Aggregators.Aggregator.Kinds)}");

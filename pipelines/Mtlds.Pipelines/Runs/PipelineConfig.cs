@@ -66,12 +66,19 @@ public sealed class PipelineConfig
         /// Share (0..1) of training lists whose stages are shuffled among their rows (label noise): the
         /// robustness experiment. 0 trains on the data as it is. (Named order_noise before issue #14.)
         public double LabelShuffle { get; set; }
+        /// LightGBM (model: lightgbm): trees per task at most, rounds without a better valid log loss before it
+        /// stops, its learning rate and leaves per tree. The networks ignore them.
+        public int BoostingRounds { get; set; } = D.BoostingRounds;
+        public int BoostingPatience { get; set; } = D.BoostingPatience;
+        public double BoostingLearningRate { get; set; } = D.BoostingLearningRate;
+        public int Leaves { get; set; } = D.Leaves;
 
         public ModelConfig ToModelConfig() => new()
         {
             Model = Model, Tasks = Labels.ToList(), Aggregator = Aggregator, Sort = Sort, Tau = Tau, Lambda = Lambda, Buckets = Buckets,
             EmbeddingDim = EmbeddingDim, Interactions = Interactions, Bottom = Bottom.ToList(), TowerHidden = TowerHidden, Experts = Experts, LearningRate = LearningRate, Optimizer = Optimizer,
             Epochs = Epochs, BatchLists = BatchLists, ListCap = ListCap, Patience = Patience, Seed = Seed, ShuffleLists = ShuffleLists,
+            BoostingRounds = BoostingRounds, BoostingPatience = BoostingPatience, BoostingLearningRate = BoostingLearningRate, Leaves = Leaves,
         };
     }
 

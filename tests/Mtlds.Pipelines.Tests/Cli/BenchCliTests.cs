@@ -71,4 +71,27 @@ public sealed class BenchCliTests
             Directory.Delete(work, recursive: true);
         }
     }
+
+    /// Issue 16's yardstick for the build with impressions: its seconds over the floor's, both timed in the run.
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void Features_and_floor_together_report_the_build_over_the_floor()
+    {
+        var work = TestData.TempDir("bench-floor");
+        try
+        {
+            var r = MtldsProcess.Run(NoPostgres, "bench", "--only", "features,floor", "--events", "20000", "--work", work, "--json");
+            Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
+            var figures = JsonDocument.Parse(r.Stdout).RootElement;
+            var build = figures.GetProperty("features.build_seconds").GetDouble();
+            var floor = figures.GetProperty("features.floor_seconds").GetDouble();
+            Assert.True(build > 0 && floor > 0, $"build {build} s, floor {floor} s");
+            // The figures are rounded to the millisecond, the ratio from the unrounded seconds.
+            Assert.InRange(figures.GetProperty("features.floor_ratio").GetDouble(), build / floor * 0.99 - 0.01, build / floor * 1.01 + 0.01);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
 }

@@ -68,6 +68,7 @@ public sealed class PipelineRunTests(PostgresFixture pg, ITestOutputHelper outpu
     [InlineData("trian:\n  epochs: 3\n", "unknown section 'trian'")]
     [InlineData("train:\n  epochs: three\n", "train.epochs")]
     [InlineData("train:\n  tau: -1\n", "tau -1 must be positive")]
+    [InlineData("train:\n  model: lightgbm\n  leaves: 1\n", "leaves at least 2")]
     [InlineData("score:\n  schema: \"a;drop\"\n", "score.schema 'a;drop' is not a valid name")]
     public void A_bad_config_fails_with_one_line_naming_the_key(string yaml, string expected)
     {
@@ -91,6 +92,7 @@ public sealed class PipelineRunTests(PostgresFixture pg, ITestOutputHelper outpu
         Assert.Contains("tau: 0.7", r.Stdout);
         Assert.Contains("split: valid", r.Stdout);
         Assert.Contains("learning_rate: 0.001", r.Stdout); // a default
+        Assert.Contains("boosting_rounds: 2000", r.Stdout); // LightGBM's, in the same section
         Assert.Contains("- purchase", r.Stdout);
         Assert.DoesNotContain("- cart", r.Stdout);
     }

@@ -28,6 +28,34 @@ public sealed class LightGbmBaselineTests(PostgresFixture pg, TrainedModelFixtur
         JsonDocument.Parse(File.ReadAllText(Path.Combine(model, "metrics.json"))).RootElement.GetProperty("test");
 
     [Fact]
+    public void The_boosting_options_reach_the_trees_and_the_saved_config()
+    {
+        var dir = TestData.TempDir("lightgbm-options");
+        try
+        {
+            var r = MtldsProcess.Run("train", "--model", "lightgbm", "--data", trained.Features, "--out", dir,
+                "--boosting-rounds", "4", "--boosting-patience", "2", "--boosting-learning-rate", "0.2", "--leaves", "5");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))).RootElement.GetProperty("model");
+            Assert.Equal(4, saved.GetProperty("boosting_rounds").GetInt32());
+            Assert.Equal(2, saved.GetProperty("boosting_patience").GetInt32());
+            Assert.Equal(0.2, saved.GetProperty("boosting_learning_rate").GetDouble());
+            Assert.Equal(5, saved.GetProperty("leaves").GetInt32());
+            // At most 4 trees a task, three tasks: the run reports the trees it grew.
+            var grown = System.Text.RegularExpressions.Regex.Match(r.Stdout, @"boosted (\d+) trees");
+            Assert.True(grown.Success, r.Stdout);
+            Assert.InRange(int.Parse(grown.Groups[1].Value, CultureInfo.InvariantCulture), 3, 12);
+            var bad = MtldsProcess.Run("train", "--model", "lightgbm", "--data", trained.Features, "--out", dir + "-bad", "--leaves", "1");
+            Assert.Equal(2, bad.ExitCode);
+            Assert.Contains("leaves at least 2", bad.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void LightGBM_trains_scores_and_evaluates_through_the_CLI_and_PostgreSQL_with_the_same_numbers()
     {
         var model = Train(seed: 1);
