@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using Mtlds.Model.Training;
+using Mtlds.Pipelines.Postgres;
 using Mtlds.Pipelines.Training;
 using Spectre.Console;
 
@@ -85,20 +85,12 @@ internal static class TrainCommand
                 try { metrics = run.RunAsync(parse.GetValue(outDir)!).GetAwaiter().GetResult(); }
                 catch (TrainingDivergedException e) { throw new Pipelines.ConfigurationException(e.Message); }
             });
-            var table = new Table().AddColumns("split", "metric").AddColumns(config.Tasks.ToArray()).AddColumn("NDCG@5").AddColumn("NDCG@10");
-            foreach (var (split, m) in metrics)
-            {
-                table.AddRow(new[] { split, "AUC" }.Concat(config.Tasks.Select(t => F(m.Auc[t]))).Concat(["", ""]).ToArray());
-                table.AddRow(new[] { "", "gAUC" }.Concat(config.Tasks.Select(t => F(m.Gauc[t]))).Concat(["", ""]).ToArray());
-                table.AddRow(new[] { "", "log loss" }.Concat(config.Tasks.Select(t => F(m.Logloss[t]))).Concat(["", ""]).ToArray());
-                table.AddRow(new[] { "", "NDCG, graded by score" }.Concat(config.Tasks.Select(_ => "")).Concat([F(m.Ndcg["5"]), F(m.Ndcg["10"])]).ToArray());
-                table.AddRow(new[] { "", "NDCG, purchase by p_purchase" }.Concat(config.Tasks.Select(_ => "")).Concat([F(m.NdcgPurchase["5"]), F(m.NdcgPurchase["10"])]).ToArray());
-            }
+            // The table `mtlds run` and `evaluate` print, from the same rows metrics.json holds.
+            var rows = metrics.SelectMany(m => m.Value.Rows().Select(r => new RunsQueries.MetricRow(m.Key, r.Metric, r.Label, double.IsNaN(r.Value) ? null : r.Value, null))).ToList();
+            var table = RunCommand.MetricTable(rows, $"model {parse.GetValue(outDir)}");
             CliRunner.Out.Write(table);
             return 0;
         }));
         return command;
     }
-
-    private static string F(double v) => double.IsNaN(v) ? "–" : v.ToString("F4", CultureInfo.InvariantCulture);
 }
