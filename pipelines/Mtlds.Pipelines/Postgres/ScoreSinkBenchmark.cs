@@ -95,8 +95,8 @@ public sealed class ScoreSinkBenchmark(PostgresTarget target, string workDir)
                 evaluateSeconds = sink.MetricsSeconds;
             }
             sinkSeconds = clock.Elapsed.TotalSeconds - evaluateSeconds;
-            readSeconds = Seconds($"SELECT count(*) FROM {target.QuotedSchema}.evaluation WHERE run_id = @run", sinkRun);
-            sliceSeconds = Seconds($"SELECT count(*) FROM {target.QuotedSchema}.evaluation_by_period WHERE run_id = @run", sinkRun);
+            readSeconds = Seconds($"SELECT count(value) FROM {target.QuotedSchema}.evaluation WHERE run_id = @run", sinkRun);
+            sliceSeconds = Seconds($"SELECT count(value) FROM {target.QuotedSchema}.evaluation_by_period WHERE run_id = @run", sinkRun); // count(value): with count(*) PostgreSQL skips the windows nobody reads
             using (var sink = new PostgresScoreSink(target, registration with { RunId = psqlRun }, "test")) { } // registers the run
             using (var conn = target.Open())
             using (var partition = new NpgsqlCommand(

@@ -138,7 +138,7 @@ public sealed class PartitionedScoresTests(PostgresFixture pg, ITestOutputHelper
             var checksum = conn.ExecuteScalar<string>(string.Format(CultureInfo.InvariantCulture, Checksum, schema));
             var oldAuc = conn.ExecuteScalar<double>($"SELECT auc FROM {schema}.auc WHERE run_id = 'old-a' AND split = 'test' AND label = 'purchase'");
 
-            Assert.Equal(["0003_scores_partitioned_by_run", "0004_metrics_at_publish", "0005_purchase_relevance_ndcg"], new Migrator(target).Apply(conn));
+            Assert.Equal(["0003_scores_partitioned_by_run", "0004_metrics_at_publish", "0005_purchase_relevance_ndcg", "0006_split_code_sort_keys"], new Migrator(target).Apply(conn));
 
             Assert.Equal(counts, conn.Query<(string, string, long)>($"SELECT run_id, split, count(*) FROM {schema}.scores GROUP BY 1, 2 ORDER BY 1, 2").ToList());
             Assert.Equal(checksum, conn.ExecuteScalar<string>(string.Format(CultureInfo.InvariantCulture, Checksum, schema)));
