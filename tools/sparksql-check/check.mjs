@@ -106,6 +106,44 @@ function positionOf(starts, off) {
   return { line: lo + 1, column: off - starts[lo] + 1 };
 }
 
+// The statements of a script as [start, end) offsets, each with its ';': split at semicolons outside
+// quotes ('…', "…", `…`, with backslash escapes inside '…' and "…" as the grammar's lexer reads them) and
+// outside -- and /* */ comments. Text that holds nothing but comments, blanks and ';' is no statement.
+// A split the lexer would read otherwise leaves an unbalanced quote in a piece, which then fails to parse:
+// the split can report an error the whole text lacks, never hide one.
+function statements(text) {
+  const out = [];
+  let start = 0;
+  let significant = false;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text[i];
+    if (c === '-' && text[i + 1] === '-') {
+      const e = text.indexOf('\n', i);
+      i = e < 0 ? n : e + 1;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const e = text.indexOf('*/', i + 2);
+      i = e < 0 ? n : e + 2;
+    } else if (c === "'" || c === '"' || c === '`') {
+      significant = true;
+      i++;
+      while (i < n && text[i] !== c) i += text[i] === '\\' && c !== '`' ? 2 : 1;
+      i++;
+    } else if (c === ';') {
+      if (significant) out.push({ start, end: i + 1 });
+      start = i + 1;
+      significant = false;
+      i++;
+    } else {
+      if (!/\s/.test(c)) significant = true;
+      i++;
+    }
+  }
+  if (significant) out.push({ start, end: n });
+  return out;
+}
+
 // dt-sql-parser builds helper parsers (expected-token hints, per-statement
 // re-validation) that keep ANTLR's default ConsoleErrorListener, which prints
 // raw "line L:C ..." messages. Those errors are already in validate()'s
@@ -131,10 +169,15 @@ function check(parser, original, vars) {
     const pos = positionOf(origStarts, sub.toOrig(m.index));
     errors.push({ ...pos, message: `unreplaced placeholder ${m[0]} (give --var name=value)` });
   }
-  const newStarts = lineStarts(sub.text);
-  for (const e of quietly(() => parser.validate(sub.text))) {
-    const pos = positionOf(origStarts, sub.toOrig(offsetOf(newStarts, e.startLine, e.startColumn)));
-    errors.push({ ...pos, message: e.message });
+  // One statement at a time: the parse of a whole script grows faster than its length (a 63 KB Spark job
+  // took 12.5 s whole and 5.6 s statement by statement), and a statement parses the same alone.
+  for (const { start, end } of statements(sub.text)) {
+    const chunk = sub.text.slice(start, end);
+    const chunkStarts = lineStarts(chunk);
+    for (const e of quietly(() => parser.validate(chunk))) {
+      const pos = positionOf(origStarts, sub.toOrig(start + offsetOf(chunkStarts, e.startLine, e.startColumn)));
+      errors.push({ ...pos, message: e.message });
+    }
   }
   errors.sort((a, b) => a.line - b.line || a.column - b.column);
   return errors;
