@@ -13,15 +13,19 @@ public sealed record SplitMetrics(
     IReadOnlyDictionary<string, double> Logloss,
     long Samples)
 {
-    /// The metrics by the names metrics.json, `mtlds evaluate` and PostgreSQL's `metrics` give them, in the
-    /// order they are shown; ndcg and ndcg_purchase are labelled by k, the others by task.
-    public static readonly IReadOnlyList<string> Names = ["auc", "gauc", "ndcg", "ndcg_purchase", "logloss"];
+    /// Each metric's name (as metrics.json, `mtlds evaluate` and PostgreSQL's `metrics` give it) and values,
+    /// in the order they are shown; ndcg and ndcg_purchase are labelled by k, the others by task.
+    private static readonly (string Name, Func<SplitMetrics, IReadOnlyDictionary<string, double>> Values)[] Metrics =
+        [("auc", m => m.Auc), ("gauc", m => m.Gauc), ("ndcg", m => m.Ndcg), ("ndcg_purchase", m => m.NdcgPurchase), ("logloss", m => m.Logloss)];
+
+    /// The metrics' names, in the order they are shown.
+    public static readonly IReadOnlyList<string> Names = Metrics.Select(m => m.Name).ToList();
 
     /// Every value as (metric, label, value), metrics in the order of Names and labels in their keys' order.
     public IEnumerable<(string Metric, string Label, double Value)> Rows()
     {
-        foreach (var (metric, values) in new[] { ("auc", Auc), ("gauc", Gauc), ("ndcg", Ndcg), ("ndcg_purchase", NdcgPurchase), ("logloss", Logloss) })
-            foreach (var (label, value) in values)
+        foreach (var (metric, values) in Metrics)
+            foreach (var (label, value) in values(this))
                 yield return (metric, label, value);
     }
 

@@ -64,7 +64,8 @@ public sealed class SplitMetricsAccumulator
         _stages.Add(stageBytes);
         // Purchase relevance: 1 for a purchase, else 0 (gain 2^1 − 1 = 1), ranked by p_purchase.
         var purchased = new int[n];
-        for (var i = 0; i < n; i++) purchased[i] = stages[i] >= ScoredBatch.Threshold("purchase") ? 1 : 0;
+        var bought = ScoredBatch.Threshold("purchase");
+        for (var i = 0; i < n; i++) purchased[i] = stages[i] >= bought ? 1 : 0;
         var pPurchase = probabilities[_purchase];
         foreach (var (start, length) in lists)
             for (var k = 0; k < Ks.Length; k++)

@@ -24,17 +24,20 @@ public static class ListShuffleBuffer
         var pool = new List<(RecordBatch Batch, int Start, int Length)>(capacity + 1024);
         var picked = new List<(RecordBatch Batch, int Start, int Length)>();
         var pickedRows = 0;
-        // Lists buffered per referenced batch (reference identity), the rows those batches hold, and the
-        // rows buffered: what the compaction below compares.
-        var live = new Dictionary<RecordBatch, int>(ReferenceEqualityComparer.Instance);
+        // Rows buffered per referenced batch (reference identity; a batch leaves when none are), the rows those
+        // batches hold, and the rows buffered: what the compaction below compares.
+        var live = new Dictionary<RecordBatch, long>(ReferenceEqualityComparer.Instance);
         long referencedRows = 0, pooledRows = 0;
 
-        void Enter((RecordBatch Batch, int Start, int Length) list)
+        void Hold((RecordBatch Batch, int Start, int Length) list)
         {
-            pool.Add(list);
-            pooledRows += list.Length;
-            if (live.TryGetValue(list.Batch, out var n)) live[list.Batch] = n + 1;
-            else { live[list.Batch] = 1; referencedRows += list.Batch.Length; }
+            if (live.TryGetValue(list.Batch, out var n)) live[list.Batch] = n + list.Length;
+            else { live[list.Batch] = list.Length; referencedRows += list.Batch.Length; }
+        }
+
+        void Release((RecordBatch Batch, int Start, int Length) list)
+        {
+            if ((live[list.Batch] -= list.Length) == 0) { live.Remove(list.Batch); referencedRows -= list.Batch.Length; }
         }
 
         // Copies the buffered lists of the sparsest batches (fewest buffered rows for the rows they hold) into
@@ -46,12 +49,10 @@ public static class ListShuffleBuffer
         void Compact()
         {
             if (referencedRows <= 2 * pooledRows + 4L * targetRows) return;
-            var buffered = new Dictionary<RecordBatch, long>(ReferenceEqualityComparer.Instance);
-            foreach (var list in pool) buffered[list.Batch] = buffered.GetValueOrDefault(list.Batch) + list.Length;
             var goal = pooledRows + pooledRows / 4 + 2L * targetRows;
             var copied = new HashSet<RecordBatch>(ReferenceEqualityComparer.Instance);
             var referenced = referencedRows;
-            foreach (var (batch, rows) in buffered.OrderBy(b => (double)b.Value / b.Key.Length))
+            foreach (var (batch, rows) in live.OrderBy(b => (double)b.Value / b.Key.Length).ToList())
             {
                 if (referenced <= goal) break;
                 copied.Add(batch);
@@ -66,11 +67,9 @@ public static class ListShuffleBuffer
                 var copy = Gather(lists, atRows);
                 for (int j = 0, offset = 0; j < at.Count; offset += lists[j].Length, j++)
                 {
-                    var old = lists[j];
-                    if (--live[old.Batch] == 0) { live.Remove(old.Batch); referencedRows -= old.Batch.Length; }
-                    pool[at[j]] = (copy, offset, old.Length);
-                    if (live.TryGetValue(copy, out var n)) live[copy] = n + 1;
-                    else { live[copy] = 1; referencedRows += copy.Length; }
+                    Release(lists[j]);
+                    pool[at[j]] = (copy, offset, lists[j].Length);
+                    Hold(pool[at[j]]);
                 }
                 at.Clear();
                 atRows = 0;
@@ -94,7 +93,7 @@ public static class ListShuffleBuffer
                 pool[k] = pool[^1]; // swap-remove: O(1), and the order left behind does not matter
                 pool.RemoveAt(pool.Count - 1);
                 pooledRows -= list.Length;
-                if (--live[list.Batch] == 0) { live.Remove(list.Batch); referencedRows -= list.Batch.Length; }
+                Release(list);
                 picked.Add(list);
                 pickedRows += list.Length;
                 if (pickedRows >= targetRows)
@@ -111,7 +110,11 @@ public static class ListShuffleBuffer
             var user = (Int64Array)batch.Column("user_id");
             var period = (Int64Array)batch.Column("period");
             foreach (var (start, length) in ListLayout.Ranges(user.Values, period.Values))
-                Enter((batch, start, length));
+            {
+                pool.Add((batch, start, length));
+                pooledRows += length;
+                Hold((batch, start, length));
+            }
             foreach (var b in Drain(all: false)) yield return b;
             Compact();
         }

@@ -1,5 +1,5 @@
-using Mtlds.Model.Training;
 using System.Security.Cryptography;
+using Mtlds.Model.Training;
 using Mtlds.Pipelines.Datasets;
 using Mtlds.Pipelines.Postgres;
 using Mtlds.Pipelines.Training;

@@ -57,10 +57,10 @@ public static class ModelDirectory
         Write(dir, "metrics.json", s => JsonSerializer.Serialize(s, metrics, Json));
     }
 
-    /// A trainer holding the saved weights, ready to score.
     /// The boosted trees of one task (--model lightgbm), as ML.NET saves them.
     public static string TreesFile(string task) => $"lightgbm-{task}.zip";
 
+    /// The saved model (a trainer holding the saved weights, or the boosted trees), ready to score.
     public static (IScoringModel Model, Config Config) Load(string dir)
     {
         var path = Path.Combine(dir, "config.json");

@@ -24,14 +24,8 @@ public sealed class TrainingBenchmark(string dataDir)
     /// (Optimizer = adam), reported as "mtlds-dense-adam": the yardstick of LazyAdam, timed in the same run.
     public IReadOnlyList<Trainer.StepTiming> Run(IReadOnlyList<string> models, Action<string>? log = null, bool denseAdamBaseline = false)
     {
-        var reader = new ListBatchReader(dataDir) { SampleColumns = ListBatch.SampleColumns };
         var defaults = new ModelConfig();
-        var batches = new List<RecordBatch>();
-        foreach (var b in reader.ReadAsync("train", TrainingRun.TargetRows(reader, defaults.BatchLists)).ToBlockingEnumerable())
-        {
-            batches.Add(b);
-            if (batches.Count == Warmup + Steps) break;
-        }
+        var (reader, _, batches) = TrainBatches(Warmup + Steps);
         var spec = TrainingRun.FeatureSpecOf(reader);
         var configs = models.Select(m => (Label: m, Config: defaults with { Model = m })).ToList();
         if (denseAdamBaseline && models.Contains("mtlds"))
@@ -63,10 +57,8 @@ public sealed class TrainingBenchmark(string dataDir)
     /// (1/shuffled − 1/plain) × trainSamplesPerSecond, when the two do not overlap (they run on one thread).
     public (double PlainRowsPerSecond, double ShuffledRowsPerSecond) MeasureShuffle(int batchCount = 200)
     {
-        var reader = new ListBatchReader(dataDir) { SampleColumns = ListBatch.SampleColumns };
         var defaults = new ModelConfig();
-        var rows = TrainingRun.TargetRows(reader, defaults.BatchLists);
-        var batches = reader.ReadAsync("train", rows).ToBlockingEnumerable().Take(batchCount).ToList();
+        var (_, rows, batches) = TrainBatches(batchCount);
         double Rate(Func<IAsyncEnumerable<RecordBatch>, IAsyncEnumerable<RecordBatch>> through)
         {
             var rates = new List<double>();
@@ -82,5 +74,14 @@ public sealed class TrainingBenchmark(string dataDir)
         var plain = Rate(b => b);
         var shuffled = Rate(b => ListShuffleBuffer.Shuffle(b, defaults.ShuffleLists, rows, TrainingRun.ShuffleSeed(defaults.Seed, 1)));
         return (plain, shuffled);
+    }
+
+    /// The first `count` batches of the train split (fewer if it ends), read into memory as training reads
+    /// them, at the default batch size (`rows` per batch).
+    private (ListBatchReader Reader, int Rows, List<RecordBatch> Batches) TrainBatches(int count)
+    {
+        var reader = new ListBatchReader(dataDir) { SampleColumns = ListBatch.SampleColumns };
+        var rows = TrainingRun.TargetRows(reader, new ModelConfig().BatchLists);
+        return (reader, rows, reader.ReadAsync("train", rows).ToBlockingEnumerable().Take(count).ToList());
     }
 }
