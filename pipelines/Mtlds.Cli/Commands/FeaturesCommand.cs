@@ -61,6 +61,12 @@ internal static class FeaturesCommand
             if (spark && parse.GetValue(finish))
             {
                 var dir = parse.GetValue(outDir) ?? throw new Pipelines.ConfigurationException("--finish needs --out: the local copy of the Spark job's output");
+                // The manifest comes from what the job wrote; an option here would be silently ignored, so it is refused.
+                Option[] jobOptions = [source, events, period, negatives, seed, format, from, to, timezone, validPeriods, testPeriods, append, config,
+                    impressions, master, deployMode, conf, dryRun];
+                if (jobOptions.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } extra)
+                    throw new Pipelines.ConfigurationException(
+                        $"{extra.Name} is an option of the Spark job, not of --finish: it takes --out only and derives the build's manifest from what the job wrote");
                 var finishing = DateTime.UtcNow;
                 Summarise(SparkBuildManifest.Derive(dir), dir, DateTime.UtcNow - finishing);
                 return 0;

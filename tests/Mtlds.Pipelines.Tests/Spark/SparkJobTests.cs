@@ -215,6 +215,16 @@ public sealed partial class SparkJobTests : IDisposable
         Assert.Contains("--master is an option of --engine spark", r.Stderr);
     }
 
+    [Fact]
+    public void Finishing_a_Spark_output_refuses_the_job_options_it_would_ignore()
+    {
+        var out_ = Directory.CreateDirectory(Path.Combine(_dir, "copied")).FullName;
+        var r = MtldsProcess.Run("features", "--engine", "spark", "--finish", "--out", out_, "--valid-periods", "2");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--valid-periods is an option of the Spark job, not of --finish", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(out_, "manifest.json")));
+    }
+
     /// No Spark runtime here: a stand-in `spark-submit` (SPARK_HOME/bin) records how it is called and fails the
     /// first call, so what mtlds does around a failed job is seen: it runs the cleanup script as a second job.
     [Fact]
