@@ -8,14 +8,19 @@
 -- Randomness is a seeded integer hash (squares modulo the prime 2^31-1, every product below 2^62), the
 -- same on every engine; ties are broken on every key, so the same seed gives the same rows.
 
--- One ticket per non-impression event: a uniform ticket is an item drawn by popularity.
+-- One ticket per non-impression event: a uniform ticket is an item drawn by popularity. Within a category the
+-- tickets keep their period order (item, user, time, behaviour), so the category's numbering sorts by the one
+-- ticket key instead of those four columns again (13 % of this statement at 10M events, the same numbers).
 DROP TABLE IF EXISTS tickets;
 CREATE TABLE tickets AS
-SELECT period, item_id, category_id,
-       ROW_NUMBER() OVER (PARTITION BY period ORDER BY item_id, user_id, ts, behavior, category_id) - 1 AS ticket,
-       ROW_NUMBER() OVER (PARTITION BY period, category_id ORDER BY item_id, user_id, ts, behavior) - 1 AS category_ticket
-FROM events
-WHERE behavior <> 'impression' AND ${negatives} > 0 AND period BETWEEN ${group_from} AND ${group_to};
+SELECT period, item_id, category_id, ticket,
+       ROW_NUMBER() OVER (PARTITION BY period, category_id ORDER BY ticket) - 1 AS category_ticket
+FROM (
+    SELECT period, item_id, category_id,
+           ROW_NUMBER() OVER (PARTITION BY period ORDER BY item_id, user_id, ts, behavior, category_id) - 1 AS ticket
+    FROM events
+    WHERE behavior <> 'impression' AND ${negatives} > 0 AND period BETWEEN ${group_from} AND ${group_to}
+) numbered;
 
 DROP TABLE IF EXISTS ticket_counts;
 CREATE TABLE ticket_counts AS
@@ -68,8 +73,8 @@ WITH engaged AS (
 -- draw_key orders a (user, period)'s draws by x, then slot, then engaged item, in one BIGINT: x < 2^31,
 -- slot < 64, and the engaged item as its rank among the user's engaged items of the period (< 2^26), so
 -- (x·64 + slot)·2^26 + rank < 2^63. One key, unique within its (user, period): the keep-once and the
--- ranking below are an aggregate and a one-key sort, where comparing four columns in two window sorts
--- was most of this step's time.
+-- ranking below sort by it alone, where comparing four columns in two window sorts was most of this
+-- step's time.
 SELECT user_id, period, category_id, slot, x, (x * 64 + slot) * 67108864 + source_rank AS draw_key
 FROM h5;
 
@@ -99,13 +104,19 @@ WITH candidates AS (
     FROM category_draws d
     JOIN tickets t ON t.period = d.period AND t.category_id = d.category_id AND t.category_ticket = d.category_ticket
 ), first_draws AS (
-    -- Each item once per (user, period): its draw of the smallest key (x, then slot, then engaged item).
-    SELECT c.user_id, c.period, c.item_id, MIN(c.draw_key) AS draw_key,
-           MIN_BY(c.kind, c.draw_key) AS kind, MIN_BY(c.category_id, c.draw_key) AS category_id
-    FROM candidates c
-    LEFT JOIN interactions i ON i.user_id = c.user_id AND i.item_id = c.item_id AND i.period = c.period
-    WHERE i.user_id IS NULL
-    GROUP BY c.user_id, c.period, c.item_id
+    -- Each item once per (user, period): its draw of the smallest key (x, then slot, then engaged item), the
+    -- first of its item in key order. A sort by (item, key) within each (user, period) and a look at the row
+    -- before, where a GROUP BY with MIN_BY made ~58M groups of one or two rows at 10M events (7 % slower).
+    SELECT user_id, period, item_id, draw_key, kind, category_id
+    FROM (
+        SELECT c.user_id, c.period, c.item_id, c.draw_key, c.kind, c.category_id,
+               CASE WHEN LAG(c.item_id) OVER (PARTITION BY c.user_id, c.period ORDER BY c.item_id, c.draw_key) = c.item_id
+                    THEN 0 ELSE 1 END AS first_of_item
+        FROM candidates c
+        LEFT JOIN interactions i ON i.user_id = c.user_id AND i.item_id = c.item_id AND i.period = c.period
+        WHERE i.user_id IS NULL
+    ) untouched
+    WHERE first_of_item = 1
 ), ranked AS (
     SELECT user_id, period, item_id, category_id, kind,
            ROW_NUMBER() OVER (PARTITION BY user_id, period, kind ORDER BY draw_key) AS r
