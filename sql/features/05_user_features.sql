@@ -50,9 +50,22 @@ FROM (
 
 DROP TABLE IF EXISTS user_features;
 CREATE TABLE user_features AS
-SELECT w.*,
-       (w.user_purchases_7p + ${alpha} * p.purchase_rate) / (w.user_clicks_7p + ${alpha}) AS user_purchase_rate_7p,
-       (w.user_carts_7p + ${alpha} * p.cart_rate) / (w.user_clicks_7p + ${alpha}) AS user_cart_rate_7p
+SELECT w.user_id,
+       w.period,
+       CAST(w.user_clicks_1p AS FLOAT) AS user_clicks_1p,
+       CAST(w.user_clicks_3p AS FLOAT) AS user_clicks_3p,
+       CAST(w.user_clicks_7p AS FLOAT) AS user_clicks_7p,
+       CAST(w.user_carts_1p AS FLOAT) AS user_carts_1p,
+       CAST(w.user_carts_3p AS FLOAT) AS user_carts_3p,
+       CAST(w.user_carts_7p AS FLOAT) AS user_carts_7p,
+       CAST(w.user_purchases_1p AS FLOAT) AS user_purchases_1p,
+       CAST(w.user_purchases_3p AS FLOAT) AS user_purchases_3p,
+       CAST(w.user_purchases_7p AS FLOAT) AS user_purchases_7p,
+       CAST(w.user_distinct_items AS FLOAT) AS user_distinct_items,
+       CAST(w.user_distinct_categories AS FLOAT) AS user_distinct_categories,
+       CAST(w.user_periods_since_last AS FLOAT) AS user_periods_since_last,
+       CAST((w.user_purchases_7p + ${alpha} * p.purchase_rate) / (w.user_clicks_7p + ${alpha}) AS FLOAT) AS user_purchase_rate_7p,
+       CAST((w.user_carts_7p + ${alpha} * p.cart_rate) / (w.user_clicks_7p + ${alpha}) AS FLOAT) AS user_cart_rate_7p
 FROM user_windows w
 JOIN global_prior p ON p.period = w.period
 WHERE w.period >= ${group_from};

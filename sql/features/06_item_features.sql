@@ -34,9 +34,20 @@ FROM (
 
 DROP TABLE IF EXISTS item_features;
 CREATE TABLE item_features AS
-SELECT w.*,
-       (w.item_purchases_7p + ${alpha} * p.purchase_rate) / (w.item_clicks_7p + ${alpha}) AS item_purchase_rate_7p,
-       (w.item_carts_7p + ${alpha} * p.cart_rate) / (w.item_clicks_7p + ${alpha}) AS item_cart_rate_7p
+SELECT w.item_id,
+       w.period,
+       CAST(w.item_clicks_1p AS FLOAT) AS item_clicks_1p,
+       CAST(w.item_clicks_3p AS FLOAT) AS item_clicks_3p,
+       CAST(w.item_clicks_7p AS FLOAT) AS item_clicks_7p,
+       CAST(w.item_carts_1p AS FLOAT) AS item_carts_1p,
+       CAST(w.item_carts_3p AS FLOAT) AS item_carts_3p,
+       CAST(w.item_carts_7p AS FLOAT) AS item_carts_7p,
+       CAST(w.item_purchases_1p AS FLOAT) AS item_purchases_1p,
+       CAST(w.item_purchases_3p AS FLOAT) AS item_purchases_3p,
+       CAST(w.item_purchases_7p AS FLOAT) AS item_purchases_7p,
+       CAST(w.item_periods_since_last AS FLOAT) AS item_periods_since_last,
+       CAST((w.item_purchases_7p + ${alpha} * p.purchase_rate) / (w.item_clicks_7p + ${alpha}) AS FLOAT) AS item_purchase_rate_7p,
+       CAST((w.item_carts_7p + ${alpha} * p.cart_rate) / (w.item_clicks_7p + ${alpha}) AS FLOAT) AS item_cart_rate_7p
 FROM item_windows w
 JOIN global_prior p ON p.period = w.period
 WHERE w.period >= ${group_from};

@@ -34,8 +34,19 @@ FROM (
 
 DROP TABLE IF EXISTS category_features;
 CREATE TABLE category_features AS
-SELECT w.*,
-       (w.category_purchases_7p + ${alpha} * p.purchase_rate) / (w.category_clicks_7p + ${alpha}) AS category_purchase_rate_7p
+SELECT w.category_id,
+       w.period,
+       CAST(w.category_clicks_1p AS FLOAT) AS category_clicks_1p,
+       CAST(w.category_clicks_3p AS FLOAT) AS category_clicks_3p,
+       CAST(w.category_clicks_7p AS FLOAT) AS category_clicks_7p,
+       CAST(w.category_carts_1p AS FLOAT) AS category_carts_1p,
+       CAST(w.category_carts_3p AS FLOAT) AS category_carts_3p,
+       CAST(w.category_carts_7p AS FLOAT) AS category_carts_7p,
+       CAST(w.category_purchases_1p AS FLOAT) AS category_purchases_1p,
+       CAST(w.category_purchases_3p AS FLOAT) AS category_purchases_3p,
+       CAST(w.category_purchases_7p AS FLOAT) AS category_purchases_7p,
+       CAST(w.category_periods_since_last AS FLOAT) AS category_periods_since_last,
+       CAST((w.category_purchases_7p + ${alpha} * p.purchase_rate) / (w.category_clicks_7p + ${alpha}) AS FLOAT) AS category_purchase_rate_7p
 FROM category_windows w
 JOIN global_prior p ON p.period = w.period
 WHERE w.period >= ${group_from};
