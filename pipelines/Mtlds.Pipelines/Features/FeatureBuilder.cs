@@ -20,8 +20,11 @@ public sealed class FeatureBuilder
     /// Called with the number of raw rows read so far.
     public Action<long>? OnRowsRead { get; init; }
 
-    /// The folder of the build's stored interactions (one row per user, item and period with an event), kept
-    /// so that an append computes its look-back features without reading old raw events again.
+    /// The folder of the build's stored interactions (one row per user, item and period with an engaged event),
+    /// kept so that an append computes its look-back features without reading old raw events again. Rows of
+    /// impressions alone are left out: every feature reads engaged activity only (stage > 0), a period's
+    /// samples and negatives come from its own events, and in a log with impressions they are most rows (the
+    /// 10M-event generated log: 1.4M engaged of 8.2M, stored in 0.24 s instead of 1.07 s of a 24 s build).
     public const string InteractionsFolder = "_interactions";
 
     public Manifest Build(FeatureOptions options)
@@ -98,7 +101,8 @@ public sealed class FeatureBuilder
                 if (!interactionsKept && Tables(db).Contains("interactions"))
                 {
                     Directory.CreateDirectory(Path.Combine(staging, InteractionsFolder));
-                    Execute(db, $"COPY (SELECT * FROM interactions WHERE period >= {firstPeriod} ORDER BY period, user_id, item_id) "
+                    OnStep?.Invoke("storing interactions");
+                    Execute(db, $"COPY (SELECT * FROM interactions WHERE period >= {firstPeriod} AND stage > 0 ORDER BY period, user_id, item_id) "
                         + $"TO '{Sql(Path.Combine(staging, interactionsFile))}' (FORMAT parquet)", "storing interactions");
                     interactionsKept = true;
                 }

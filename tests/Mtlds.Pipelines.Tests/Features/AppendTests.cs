@@ -15,23 +15,30 @@ public sealed class AppendTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    public static TheoryData<string> Logs => new() { "users-full-history-a.csv", "taobao-shaped" };
+    // A real Taobao sample, a Taobao-shaped log (negatives drawn) and a generated log with impressions (whose
+    // stored interactions leave out the rows of impressions alone).
+    public static TheoryData<string> Logs => new() { "users-full-history-a.csv", "taobao-shaped", "with-impressions" };
 
     [Theory]
     [MemberData(nameof(Logs))]
     public void Two_nightly_appends_give_the_full_rebuild_file_for_file(string log)
     {
-        var events = log == "taobao-shaped" ? Generated() : RepoPaths.Taobao(log);
+        var events = log switch { "taobao-shaped" => Generated(), "with-impressions" => GeneratedWithImpressions(), _ => RepoPaths.Taobao(log) };
+        var impressions = log == "with-impressions";
+        FeatureOptions Options(string outDir) => impressions
+            ? new FeatureOptions { Source = "canonical", EventsPath = events, OutDir = outDir, RunStart = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) }
+            : TestData.TaobaoOptions(log, outDir) with { EventsPath = events };
         var full = Path.Combine(_dir, "full");
-        var built = new FeatureBuilder().Build(TestData.TaobaoOptions(log, full) with { EventsPath = events });
+        var built = new FeatureBuilder().Build(Options(full));
         var last = built.Periods[^1].Period;
+        Assert.Equal(impressions, built.NegativesDrawnPerEngaged == 0);
 
         // The log as three nightly deliveries: everything before the last two days, then one day each.
-        var parts = Split(events, [last - 1, last]);
+        var parts = Split(events, [last - 1, last], impressions ? 0 : ShanghaiOffset);
         var nightly = Path.Combine(_dir, "nightly");
-        new FeatureBuilder().Build(TestData.TaobaoOptions(log, nightly) with { EventsPath = parts[0] });
-        new FeatureBuilder().Build(TestData.TaobaoOptions(log, nightly) with { EventsPath = parts[1], Append = true });
-        var appended = new FeatureBuilder().Build(TestData.TaobaoOptions(log, nightly) with { EventsPath = parts[2], Append = true });
+        new FeatureBuilder().Build(Options(nightly) with { EventsPath = parts[0] });
+        new FeatureBuilder().Build(Options(nightly) with { EventsPath = parts[1], Append = true });
+        var appended = new FeatureBuilder().Build(Options(nightly) with { EventsPath = parts[2], Append = true });
 
         Assert.Equal(built.Periods.Select(p => p.Period), appended.Periods.Select(p => p.Period));
         foreach (var p in built.Periods)
@@ -68,7 +75,7 @@ public sealed class AppendTests : IDisposable
         var full = Path.Combine(_dir, "full");
         var built = new FeatureBuilder().Build(TestData.TaobaoOptions(log, full));
         var last = built.Periods[^1].Period;
-        var parts = Split(RepoPaths.Taobao(log), [last]);
+        var parts = Split(RepoPaths.Taobao(log), [last], ShanghaiOffset);
 
         var nightly = Path.Combine(_dir, "nightly");
         var first = new FeatureBuilder().Build(TestData.TaobaoOptions(log, nightly) with { EventsPath = parts[0] });
@@ -110,19 +117,33 @@ public sealed class AppendTests : IDisposable
         return path;
     }
 
-    /// The log's lines cut at the given periods (China days): part 0 before the first cut, part i from cut i on.
-    /// A line that does not parse goes to part 0, where the full build meets it too.
-    private List<string> Split(string events, long[] cuts)
+    /// A generated canonical log with impressions (nothing drawn) of 150 users over 6 days.
+    private string GeneratedWithImpressions()
+    {
+        var path = Path.Combine(_dir, "with-impressions.csv");
+        new SyntheticLogGenerator(new GeneratorOptions { Users = 150, Items = 400, Categories = 12, Periods = 6, Seed = 5 }).Write(path);
+        return path;
+    }
+
+    /// The log's lines cut at the given periods (days at the given UTC offset): part 0 before the first cut, part
+    /// i from cut i on. A line that does not parse goes to part 0, where the full build meets it too; a canonical
+    /// log's header starts every part.
+    private List<string> Split(string events, long[] cuts, int offsetSeconds)
     {
         var writers = Enumerable.Range(0, cuts.Length + 1).Select(i => Path.Combine(_dir, $"part-{i}-{Path.GetFileName(events)}")).ToList();
         var lines = writers.Select(_ => new List<string>()).ToList();
         foreach (var line in File.ReadLines(events))
         {
+            if (line.StartsWith("user_id,", StringComparison.Ordinal))
+            {
+                foreach (var part in lines) part.Add(line);
+                continue;
+            }
             var fields = line.Split(',');
-            var part = 0;
+            var p = 0;
             if (fields.Length == 5 && long.TryParse(fields[4], NumberStyles.None, CultureInfo.InvariantCulture, out var ts))
-                part = cuts.Count(c => (ts + ShanghaiOffset) / 86_400 >= c);
-            lines[part].Add(line);
+                p = cuts.Count(c => (ts + offsetSeconds) / 86_400 >= c);
+            lines[p].Add(line);
         }
         for (var i = 0; i < writers.Count; i++) File.WriteAllLines(writers[i], lines[i]);
         return writers;
