@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using ParquetSharp;
 
 namespace Mtlds.Pipelines.Features;
@@ -81,6 +82,10 @@ public static class FeatureStatistics
     {
         public Partial Partial { get; private set; }
 
+        // Optimised from the first call: a build calls this for a few dozen chunks of each of its few files, too
+        // few calls for tiered compilation to replace its first, unoptimised code early (the ten period files of
+        // the 10M-event generated build, three runs each: 1.90-2.14 s without, 1.71-1.86 s with).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(ReadOnlySpan<float> values, Span<double> logs)
         {
             if (values.Length == 0) return;
