@@ -48,8 +48,9 @@ internal static class BenchCommand
         var command = new Command("bench",
             "Measure, against yardsticks timed in the same run: the feature build on generated events against one plain\n"
             + "DuckDB scan of the same file, and the floor of any build with this output (load, dedup, grouping and writing the\n"
-            + "finished splits alone) against the build, three rounds of one beside the other; the training step loop of MTLDS and every baseline (samples/s, share of the\n"
-            + "sort, FLOPs per sample against the machine's measured matmul GFLOP/s); memory: peak RSS of `mtlds train\n"
+            + "finished splits alone) against the build, three rounds of one beside the other; the training step loop of\n"
+            + "MTLDS and every baseline (samples/s, share of the sort, FLOPs per sample against the machine's measured\n"
+            + "matmul GFLOP/s); memory: peak RSS of `mtlds train\n"
             + "--epochs 1` on the build against a build of a tenth of the events (streaming keeps them close); score rows/s to a CSV file and\n"
             + "to PostgreSQL against psql \\copy of the same rows (needs --pg or MTLDS_PG). Peak RSS is reported per section.\n"
             + "The feature build and memory run on two shapes of log: generated with impressions, and Taobao-shaped (no impressions, negatives\n"
@@ -110,7 +111,7 @@ internal static class BenchCommand
                 // round (each build timed next to a floor), the median of the rounds' ratios.
                 var csv = FeatureBenchmark.GeneratedLog(parse.GetValue(events), workDir, log);
                 var pairs = FeatureFloor.MeasureAgainstBuild(csv, Path.Combine(workDir, "floor"), FloorRounds, log);
-                var f = pairs.Floors.OrderBy(x => x.Seconds).ElementAt(pairs.Floors.Count / 2); // the median floor
+                var f = pairs.MedianFloor;
                 figures["features.floor_seconds"] = Math.Round(f.Seconds, 3);
                 figures["features.floor_scan_ratio"] = Math.Round(f.ScanRatio, 2);
                 figures["features.floor_build_seconds"] = Math.Round(Median.Of(pairs.BuildSeconds), 3);

@@ -26,6 +26,9 @@ public static class FeatureFloor
         public IReadOnlyList<double> Ratios => BuildSeconds.Zip(Floors, (b, f) => b / f.Seconds).ToList();
 
         public double Ratio => Median.Of(Ratios);
+
+        /// The floor of the median time (the upper middle one of an even count, as Median.Of).
+        public Result MedianFloor => Floors.OrderBy(f => f.Seconds).ElementAt(Floors.Count / 2);
     }
 
     /// Times `rounds` pairs of a full build (FeatureBuilder, canonical source) and the floor of the same log,
@@ -38,7 +41,18 @@ public static class FeatureFloor
         var builds = new List<double>();
         var floors = new List<Result>();
         var buildDir = Path.Combine(workDir, "build");
-        for (var r = 0; r < rounds; r++)
+        try
+        {
+            for (var r = 0; r < rounds; r++)
+                Round(r);
+        }
+        finally
+        {
+            if (Directory.Exists(buildDir)) Directory.Delete(buildDir, recursive: true);
+        }
+        return new Pairing(builds, floors);
+
+        void Round(int r)
         {
             void Build()
             {
@@ -55,8 +69,6 @@ public static class FeatureFloor
             if (r % 2 == 0) { Floor(); Build(); }
             else { Build(); Floor(); }
         }
-        Directory.Delete(buildDir, recursive: true);
-        return new Pairing(builds, floors);
     }
 
     public static Result Measure(string csv, string workDir, Action<string>? log = null)
