@@ -4,9 +4,12 @@ namespace Mtlds.Pipelines.Diagnostics;
 public static class Median
 {
     /// The middle value (the upper one of an even count).
-    public static double Of(IReadOnlyCollection<double> values)
+    public static double Of(IReadOnlyCollection<double> values) => By(values, v => v);
+
+    /// The item of the middle key (the upper one of an even count): a measurement whose other parts go with it.
+    public static T By<T>(IReadOnlyCollection<T> items, Func<T, double> key)
     {
-        if (values.Count == 0) throw new ArgumentException("no values");
-        return values.Order().ElementAt(values.Count / 2);
+        if (items.Count == 0) throw new ArgumentException("no values");
+        return items.OrderBy(key).ElementAt(items.Count / 2);
     }
 }

@@ -27,8 +27,8 @@ public static class FeatureFloor
 
         public double Ratio => Median.Of(Ratios);
 
-        /// The floor of the median time (the upper middle one of an even count, as Median.Of).
-        public Result MedianFloor => Floors.OrderBy(f => f.Seconds).ElementAt(Floors.Count / 2);
+        /// The floor of the median time, with its parts.
+        public Result MedianFloor => Median.By(Floors, f => f.Seconds);
     }
 
     /// Times `rounds` pairs of a full build (FeatureBuilder, canonical source) and the floor of the same log,
@@ -44,7 +44,10 @@ public static class FeatureFloor
         try
         {
             for (var r = 0; r < rounds; r++)
-                Round(r);
+            {
+                if (r % 2 == 0) { Floor(r); Build(r); }
+                else { Build(r); Floor(r); }
+            }
         }
         finally
         {
@@ -52,22 +55,18 @@ public static class FeatureFloor
         }
         return new Pairing(builds, floors);
 
-        void Round(int r)
+        void Build(int r)
         {
-            void Build()
-            {
-                var clock = Stopwatch.StartNew();
-                new FeatureBuilder().Build(new FeatureOptions { Source = "canonical", EventsPath = csv, OutDir = buildDir });
-                builds.Add(clock.Elapsed.TotalSeconds);
-                log?.Invoke($"round {r + 1}: build {builds[^1]:F2} s");
-            }
-            void Floor()
-            {
-                floors.Add(Measure(csv, workDir, log));
-                log?.Invoke($"round {r + 1}: floor {floors[^1].Seconds:F2} s");
-            }
-            if (r % 2 == 0) { Floor(); Build(); }
-            else { Build(); Floor(); }
+            var clock = Stopwatch.StartNew();
+            new FeatureBuilder().Build(new FeatureOptions { Source = "canonical", EventsPath = csv, OutDir = buildDir });
+            builds.Add(clock.Elapsed.TotalSeconds);
+            log?.Invoke($"round {r + 1}: build {builds[^1]:F2} s");
+        }
+
+        void Floor(int r)
+        {
+            floors.Add(Measure(csv, workDir, log));
+            log?.Invoke($"round {r + 1}: floor {floors[^1].Seconds:F2} s");
         }
     }
 

@@ -2,6 +2,7 @@ using Apache.Arrow;
 using Mtlds.Model.Training;
 using Mtlds.Model.Trees;
 using Mtlds.Pipelines.Datasets;
+using Mtlds.Pipelines.Diagnostics;
 
 namespace Mtlds.Pipelines.Training;
 
@@ -69,7 +70,7 @@ public sealed class TrainingBenchmark(string dataDir)
                 foreach (var b in through(batches.ToAsyncEnumerable()).ToBlockingEnumerable()) n += b.Length;
                 if (round > 0) rates.Add(n / clock.Elapsed.TotalSeconds);
             }
-            return rates.Order().ElementAt(rates.Count / 2);
+            return Median.Of(rates);
         }
         var plain = Rate(b => b);
         var shuffled = Rate(b => ListShuffleBuffer.Shuffle(b, defaults.ShuffleLists, rows, TrainingRun.ShuffleSeed(defaults.Seed, 1)));
