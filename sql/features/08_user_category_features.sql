@@ -34,29 +34,18 @@ WHERE a.period <= ${group_to};
 
 DROP TABLE IF EXISTS user_category_features;
 CREATE TABLE user_category_features AS
+SELECT * FROM (
 SELECT user_id, category_id, period,
-       CAST(user_category_clicks_1p AS FLOAT) AS user_category_clicks_1p,
-       CAST(user_category_clicks_3p AS FLOAT) AS user_category_clicks_3p,
-       CAST(user_category_clicks_7p AS FLOAT) AS user_category_clicks_7p,
-       CAST(user_category_carts_1p AS FLOAT) AS user_category_carts_1p,
-       CAST(user_category_carts_3p AS FLOAT) AS user_category_carts_3p,
-       CAST(user_category_carts_7p AS FLOAT) AS user_category_carts_7p,
-       CAST(user_category_purchases_1p AS FLOAT) AS user_category_purchases_1p,
-       CAST(user_category_purchases_3p AS FLOAT) AS user_category_purchases_3p,
-       CAST(user_category_purchases_7p AS FLOAT) AS user_category_purchases_7p,
-       CAST(user_category_periods_since_last AS FLOAT) AS user_category_periods_since_last
-FROM (
-SELECT user_id, category_id, period,
-       COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_category_clicks_1p,
-       COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_category_clicks_3p,
-       COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_category_clicks_7p,
-       COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_category_carts_1p,
-       COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_category_carts_3p,
-       COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_category_carts_7p,
-       COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_category_purchases_1p,
-       COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_category_purchases_3p,
-       COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_category_purchases_7p,
-       COALESCE(period - MAX(active_period) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_category_periods_since_last
+       CAST(COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_category_clicks_1p,
+       CAST(COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_category_clicks_3p,
+       CAST(COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_category_clicks_7p,
+       CAST(COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_category_carts_1p,
+       CAST(COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_category_carts_3p,
+       CAST(COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_category_carts_7p,
+       CAST(COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_category_purchases_1p,
+       CAST(COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 3 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_category_purchases_3p,
+       CAST(COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_category_purchases_7p,
+       CAST(COALESCE(period - MAX(active_period) OVER (PARTITION BY user_id, category_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS FLOAT) AS user_category_periods_since_last
 FROM (
     SELECT g.user_id, g.category_id, g.period,
            COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,

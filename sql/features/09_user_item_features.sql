@@ -28,19 +28,13 @@ WHERE a.stage > 0 AND a.period <= ${group_to};
 
 DROP TABLE IF EXISTS user_item_features;
 CREATE TABLE user_item_features AS
+SELECT * FROM (
 SELECT user_id, item_id, period,
-       CAST(user_item_clicks_before AS FLOAT) AS user_item_clicks_before,
-       CAST(user_item_carts_before AS FLOAT) AS user_item_carts_before,
-       CAST(user_item_favs_before AS FLOAT) AS user_item_favs_before,
-       CAST(user_item_purchases_before AS FLOAT) AS user_item_purchases_before,
-       CAST(user_item_periods_since_last AS FLOAT) AS user_item_periods_since_last
-FROM (
-SELECT user_id, item_id, period,
-       COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_item_clicks_before,
-       COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_item_carts_before,
-       COALESCE(CAST(SUM(favs) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_item_favs_before,
-       COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS user_item_purchases_before,
-       COALESCE(period - MAX(active_period) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS user_item_periods_since_last
+       CAST(COALESCE(CAST(SUM(clicks) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_item_clicks_before,
+       CAST(COALESCE(CAST(SUM(carts) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_item_carts_before,
+       CAST(COALESCE(CAST(SUM(favs) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_item_favs_before,
+       CAST(COALESCE(CAST(SUM(purchases) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS BIGINT), 0) AS FLOAT) AS user_item_purchases_before,
+       CAST(COALESCE(period - MAX(active_period) OVER (PARTITION BY user_id, item_id ORDER BY period RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS FLOAT) AS user_item_periods_since_last
 FROM (
     SELECT g.user_id, g.item_id, g.period,
            COALESCE(a.clicks, 0) AS clicks, COALESCE(a.carts, 0) AS carts,
