@@ -74,6 +74,28 @@ public sealed class FeatureStatisticsTests(TaobaoDatasetFixture data) : IClassFi
         AssertClose(expected.D("sb"), stats[2].Std, "big", relative: 1e-6);
     }
 
+    [Fact]
+    public void Tallied_whole_numbers_and_logged_other_values_give_the_moments_of_every_value_logged_one_by_one()
+    {
+        // Zeros in runs and alone, whole numbers inside and outside the table, negatives, fractions, an odd length
+        // (a tail after the vector-wide steps); each case alone, and all mixed.
+        var random = new Random(5);
+        float[] kinds = [0, 0, 0, 1, 2, 7, -3, Log1pTally.TableSize - 1, Log1pTally.TableSize, 1e7f, 0.25f, 2.5f, -0.125f, 1e-5f];
+        var mixed = Enumerable.Range(0, 10_007).Select(i => i % 100 < 40 ? 0f : kinds[random.Next(kinds.Length)]).ToArray();
+        var tally = new Log1pTally();
+        foreach (var values in kinds.Select(k => Enumerable.Repeat(k, 37).ToArray()).Append(mixed))
+        {
+            var logs = values.Select(v => Math.Log(1f + MathF.Abs(v))).ToArray();
+            var mean = logs.Average();
+            var m2 = logs.Sum(l => (l - mean) * (l - mean));
+            var partial = tally.Of(values);
+            Assert.Equal(values.Length, partial.Count);
+            AssertClose(mean, partial.Mean, $"mean of {values[0]}…", relative: 1e-12);
+            Assert.True(Math.Abs(m2 - partial.M2) <= 1e-9 * Math.Max(1, m2), $"M2 of {values[0]}…: expected {m2:R}, got {partial.M2:R}");
+        }
+        Assert.Equal(0, tally.Of([]).Count);
+    }
+
     private static void AssertClose(double expected, double actual, string what, double relative = 1e-9) =>
         Assert.True(Math.Abs(expected - actual) <= relative * Math.Max(1e-12, Math.Abs(expected)),
             string.Create(CultureInfo.InvariantCulture, $"{what}: expected {expected:R}, got {actual:R}"));

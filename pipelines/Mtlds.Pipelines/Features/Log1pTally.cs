@@ -1,0 +1,101 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Mtlds.Pipelines.Features;
+
+/// The count, mean and squared deviations of ln(1 + |x|) over a chunk of float features, the logarithm in
+/// double of 1 + |x| in single precision (as SQL's `LN(1 + ABS(x))` over a FLOAT column). Most features are
+/// counts, so most values are small whole numbers: those are tallied and their logarithms taken once each
+/// from a table; only the other values (rates, large counts) are logged one by one. Logging every value was
+/// two thirds of the statistics' time: the ten period files of a 10M-event generated build, read once as a
+/// build reads them, 1.40–1.52 s with every value logged by TensorPrimitives, 0.86 s tallied (decoding 0.33 s).
+/// The moments differ from logging each value in the last digits only (2e-13 relative at most there).
+/// One per thread: it holds the scratch arrays.
+public sealed class Log1pTally
+{
+    /// Whole numbers below this are tallied (the counts of almost every row).
+    public const int TableSize = 4096;
+
+    private static readonly double[] Table = MakeTable();
+
+    // Four tallies, taken in turn: one value's increment need not wait for the previous one's when both are 0.
+    private const int Lanes = 4;
+    private readonly int[] _counts = new int[Lanes * TableSize];
+    private double[] _others = [];
+
+    // Optimised from the first call: a build calls this a few thousand times in all, and tiered compilation left
+    // its first, unoptimised code running for the first two of ten period files.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public FeatureStatistics.Partial Of(ReadOnlySpan<float> values)
+    {
+        if (_others.Length < values.Length) _others = new double[values.Length];
+        var counts = _counts;
+        var others = _others;
+        var m = 0;
+        long zeros = 0;
+        var width = Vector<float>.Count;
+        var i = 0;
+        for (; i <= values.Length - width; i += width)
+        {
+            // Most features of most rows are 0: a run of zeros is counted at once.
+            if (Vector.EqualsAll(new Vector<float>(values.Slice(i, width)), Vector<float>.Zero)) { zeros += width; continue; }
+            for (var j = i; j < i + width; j++) Tally(values[j], j, counts, others, ref m);
+        }
+        for (; i < values.Length; i++) Tally(values[i], i, counts, others, ref m);
+        counts[0] += (int)zeros;
+
+        // The whole numbers, each logged once (ln(1 + 0) = 0).
+        long n = 0;
+        double sum = 0;
+        for (var k = 0; k < TableSize; k++)
+        {
+            long c = counts[k] + counts[TableSize + k] + counts[(2 * TableSize) + k] + counts[(3 * TableSize) + k];
+            n += c;
+            sum += c * Table[k];
+        }
+        var whole = default(FeatureStatistics.Partial);
+        if (n > 0)
+        {
+            var mean = sum / n;
+            double m2 = 0;
+            for (var k = 0; k < TableSize; k++)
+            {
+                long c = counts[k] + counts[TableSize + k] + counts[(2 * TableSize) + k] + counts[(3 * TableSize) + k];
+                var d = Table[k] - mean;
+                m2 += c * d * d;
+            }
+            whole = new FeatureStatistics.Partial(n, mean, m2);
+            Array.Clear(counts);
+        }
+        if (m == 0) return whole;
+
+        // The others one by one, in plain loops: the vectorised TensorPrimitives ran unoptimised here for the first
+        // files of a build (tiered compilation), slower than these loops are throughout.
+        double restSum = 0;
+        for (var r = 0; r < m; r++) restSum += others[r] = Math.Log(others[r]);
+        var restMean = restSum / m;
+        double restM2 = 0;
+        for (var r = 0; r < m; r++)
+        {
+            var d = others[r] - restMean;
+            restM2 += d * d;
+        }
+        return whole.Merge(new FeatureStatistics.Partial(m, restMean, restM2));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tally(float value, int i, int[] counts, double[] others, ref int m)
+    {
+        var a = MathF.Abs(value);
+        var k = (int)a; // saturates; NaN gives 0, which then differs from a
+        if (k == a && (uint)k < TableSize) counts[((i & (Lanes - 1)) * TableSize) + k]++;
+        else others[m++] = 1f + a;
+    }
+
+    private static double[] MakeTable()
+    {
+        var table = new double[TableSize];
+        for (var k = 0; k < TableSize; k++) table[k] = Math.Log(1f + k); // as the other values are logged
+        return table;
+    }
+}
