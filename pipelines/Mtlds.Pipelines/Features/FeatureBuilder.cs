@@ -113,7 +113,6 @@ public sealed class FeatureBuilder
             // Then the samples, features and files, a group of periods at a time (BuildPasses).
             var ext = options.Format == "csv" ? "csv" : "parquet";
             var formatClause = options.Format == "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
-            var read = options.Format == "csv" ? "read_csv" : "read_parquet";
             var passes = BuildPasses.Group(Query(db,
                 $"SELECT period, COUNT(*) + {negatives} * COUNT(*) FILTER (WHERE stage > 0) FROM interactions WHERE period >= {firstPeriod} GROUP BY period",
                 r => (r.GetInt64(0), r.GetInt64(1))), firstPeriod, PassBudget());
@@ -156,10 +155,10 @@ public sealed class FeatureBuilder
                     Execute(db, $"COPY (SELECT {string.Join(", ", columns)} FROM dataset WHERE period = {period} "
                         + $"ORDER BY user_id, item_id) TO '{Sql(path)}' ({formatClause})", "export");
                     // Counts and statistics from the written file: columnar and small, unlike the view behind it.
-                    var partials = options.Format == "csv"
-                        ? SqlFeaturePartials(db, $"{read}('{Sql(path)}')", featureColumns)
-                        : FeatureStatistics.PartialsOfParquet(path, featureColumns);
-                    periods.Add(Summarise(db, $"{read}('{Sql(path)}')", period, relative, partials));
+                    var written = options.Format == "csv"
+                        ? (Counts: PeriodCounts.OfSql(db, $"read_csv('{Sql(path)}')"), Partials: SqlFeaturePartials(db, $"read_csv('{Sql(path)}')", featureColumns))
+                        : (Counts: PeriodCounts.OfParquet([path]), Partials: FeatureStatistics.PartialsOfParquet(path, featureColumns));
+                    periods.Add(Summarise(written.Counts, period, relative, written.Partials));
                     newPeriods.Add(period);
                 }
                 DropPassTables(db, plan);
@@ -383,22 +382,10 @@ public sealed class FeatureBuilder
     internal static List<string> Tables(DuckDBConnection db) =>
         Query(db, "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND NOT internal", r => r.GetString(0));
 
-    internal static PeriodSummary Summarise(DuckDBConnection db, string source, long period, string file, IReadOnlyList<FeatureStatistics.Partial> partials)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT COUNT(*), COUNT(DISTINCT user_id),
-                   CAST(COALESCE(SUM(y_click), 0) AS BIGINT), CAST(COALESCE(SUM(y_cart), 0) AS BIGINT),
-                   CAST(COALESCE(SUM(y_purchase), 0) AS BIGINT), CAST(COALESCE(SUM(is_negative), 0) AS BIGINT)
-            FROM {source}
-            """;
-        using var r = cmd.ExecuteReader();
-        r.Read();
-        long L(int i) => Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
-        return new PeriodSummary(period, file, L(0), L(1),
-            new SortedDictionary<string, long> { ["click"] = L(2), ["cart"] = L(3), ["purchase"] = L(4) }, L(5),
-            partials.Select(p => p.Count).ToList(), partials.Select(p => p.Mean).ToList(), partials.Select(p => p.M2).ToList());
-    }
+    internal static PeriodSummary Summarise(PeriodCounts counts, long period, string file, IReadOnlyList<FeatureStatistics.Partial> partials) =>
+        new(period, file, counts.Samples, counts.Lists,
+            new SortedDictionary<string, long> { ["click"] = counts.Clicks, ["cart"] = counts.Carts, ["purchase"] = counts.Purchases },
+            counts.Negatives, partials.Select(p => p.Count).ToList(), partials.Select(p => p.Mean).ToList(), partials.Select(p => p.M2).ToList());
 
     internal static FeatureDefinition Define(string feature, double mean, double std) =>
         new(feature, FeatureCatalog.Describe(feature), Math.Round(mean, 12), Math.Round(std, 12));
