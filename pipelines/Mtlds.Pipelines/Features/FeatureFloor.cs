@@ -7,10 +7,10 @@ namespace Mtlds.Pipelines.Features;
 
 /// The least a feature build with this output can take on DuckDB, timed in one session on a canonical CSV log
 /// with impressions: load its rows into a table, drop duplicates (sql/features/01), group them into
-/// interactions (02), and write the finished splits, already joined and sorted and held in tables, as
-/// Parquet. Everything else a build does (the feature windows, the joins, the sort by list, the statistics)
-/// comes on top. Set against one plain scan of the same file, it says how close to that yardstick any build
-/// of this dataset can get.
+/// interactions (02), and write the finished periods, already joined and sorted and held in tables, as the
+/// build's Parquet files (one per period; until the build wrote periods, three split files). Everything else
+/// a build does (the feature windows, the joins, the sort by list, the statistics) comes on top. Set against
+/// one plain scan of the same file, it says how close to that yardstick any build of this dataset can get.
 public static class FeatureFloor
 {
     public sealed record Result(double ScanSeconds, double LoadSeconds, double DedupSeconds, double GroupSeconds, double WriteSeconds)
@@ -92,21 +92,23 @@ public static class FeatureFloor
         log?.Invoke($"floor: load {load:F2} s, duplicates dropped {dedup:F2} s, interactions {group:F2} s");
         Scan();
 
-        // The splits as the build writes them, made into tables first (not timed), the rest dropped.
+        // The periods as the build writes them (one file each, sorted by list), made into tables first (not
+        // timed), the rest dropped.
         var columns = string.Join(", ", FeatureBuilder.Query(db, "SELECT column_name FROM (DESCRIBE dataset)", r => r.GetString(0)).Where(c => c != "split"));
-        foreach (var split in FeatureBuilder.SplitNames)
-            Time(db, $"CREATE TABLE final_{split} AS SELECT {columns} FROM dataset WHERE split = '{split}' ORDER BY period, user_id, item_id");
+        var periods = FeatureBuilder.Query(db, "SELECT DISTINCT period FROM samples ORDER BY period", r => r.GetInt64(0));
+        foreach (var period in periods)
+            Time(db, $"CREATE TABLE final_{period} AS SELECT {columns} FROM dataset WHERE period = {period} ORDER BY user_id, item_id");
         Time(db, "DROP VIEW dataset");
         foreach (var table in FeatureBuilder.Tables(db).Where(t => !t.StartsWith("final_", StringComparison.Ordinal)))
             Time(db, $"DROP TABLE \"{table}\"");
         double write = 0;
-        foreach (var split in FeatureBuilder.SplitNames)
+        foreach (var period in periods)
         {
-            var file = Path.Combine(workDir, $"floor-{split}.parquet");
-            write += Time(db, $"COPY final_{split} TO '{file.Replace("'", "''")}' (FORMAT parquet)");
+            var file = Path.Combine(workDir, $"floor-period={period}.parquet");
+            write += Time(db, $"COPY final_{period} TO '{file.Replace("'", "''")}' (FORMAT parquet)");
             File.Delete(file);
         }
-        log?.Invoke($"floor: writing the finished splits {write:F2} s");
+        log?.Invoke($"floor: writing the finished periods {write:F2} s");
         Scan();
         return new Result(Median.Of(scans), load, dedup, group, write);
     }
