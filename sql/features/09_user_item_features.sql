@@ -9,10 +9,11 @@ CREATE TABLE user_item_first_periods AS
 SELECT user_id, item_id, MIN(period) AS first_period FROM interactions WHERE stage > 0 GROUP BY user_id, item_id;
 
 -- Only samples whose pair was engaged with in an earlier period can have a non-zero feature; the
--- dataset fills the others with zeros. This keeps the window over pairs, not over every sample.
+-- dataset fills the others with zeros. This keeps the window over pairs, not over every sample. Samples are
+-- one per (user, item, period) (negatives skip engaged items and repeat none), so no DISTINCT.
 DROP TABLE IF EXISTS user_item_sample_keys;
 CREATE TABLE user_item_sample_keys AS
-SELECT DISTINCT s.user_id, s.item_id, s.period
+SELECT s.user_id, s.item_id, s.period
 FROM samples s
 JOIN user_item_first_periods f
   ON f.user_id = s.user_id AND f.item_id = s.item_id AND s.period > f.first_period;

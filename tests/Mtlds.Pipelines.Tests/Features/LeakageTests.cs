@@ -17,8 +17,12 @@ public sealed class LeakageTests(TaobaoDatasetFixture data) : IClassFixture<Taob
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches.Take(20)));
     }
 
-    [Fact]
-    public void A_variant_whose_windows_include_the_samples_own_period_is_caught()
+    // Two ways the user features could read the sample's own period: a lag of 0 rows instead of 1 for the
+    // 1/3/7-period clicks, and frames ending at the current row instead of the one before.
+    [Theory]
+    [InlineData("LAG(clicks, 1) OVER w", "LAG(clicks, 0) OVER w")]
+    [InlineData("UNBOUNDED PRECEDING AND 1 PRECEDING", "UNBOUNDED PRECEDING AND CURRENT ROW")]
+    public void A_variant_whose_windows_include_the_samples_own_period_is_caught(string correct, string leaking)
     {
         var sql = TestData.TempDir("leaky-sql");
         var outDir = TestData.TempDir("leaky");
@@ -28,8 +32,8 @@ public sealed class LeakageTests(TaobaoDatasetFixture data) : IClassFixture<Taob
                 System.IO.File.Copy(f, Path.Combine(sql, Path.GetFileName(f)));
             var user = Path.Combine(sql, "05_user_features.sql");
             var text = System.IO.File.ReadAllText(user);
-            Assert.Contains("AND 1 PRECEDING", text);
-            System.IO.File.WriteAllText(user, text.Replace("RANGE BETWEEN 1 PRECEDING AND 1 PRECEDING", "RANGE BETWEEN 1 PRECEDING AND CURRENT ROW"));
+            Assert.Contains(correct, text);
+            System.IO.File.WriteAllText(user, text.Replace(correct, leaking));
             new FeatureBuilder().Build(TestData.TaobaoOptions(File, outDir) with { SqlDirectory = sql });
 
             var mismatches = Mismatches(outDir, samplesPerSplit: 120, seed: 1);
