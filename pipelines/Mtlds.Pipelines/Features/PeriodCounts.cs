@@ -12,38 +12,64 @@ public sealed record PeriodCounts(long Samples, long Lists, long Clicks, long Ca
     private static readonly string[] Summed = ["y_click", "y_cart", "y_purchase", "is_negative"];
 
     /// COUNT(*), COUNT(DISTINCT user_id) and the SUMs of the labels and is_negative over every row of the files.
+    /// Users are counted as runs: a build's files are sorted by list (user), so each new run is a new user; files
+    /// that are not (checked as they are read) have their users counted again in a set.
     public static PeriodCounts OfParquet(IReadOnlyList<string> files)
     {
-        long samples = 0;
-        var users = new HashSet<long>();
+        long samples = 0, runs = 0;
+        long? last = null;
+        var sorted = true;
         var sums = new long[Summed.Length];
         var ids = Array.Empty<long>();
         var flags = Array.Empty<int>();
         var definitions = Array.Empty<short>();
+        foreach (var (file, group) in RowGroups(files))
+        {
+            var rows = (int)group.MetaData.NumRows;
+            samples += rows;
+            if (ids.Length < rows) (ids, flags, definitions) = (new long[rows], new int[rows], new short[rows]);
+            var n = Read(group, "user_id", ids, definitions, file);
+            foreach (var id in ids.AsSpan(0, n))
+            {
+                if (id == last) continue;
+                sorted &= last is null || id > last;
+                runs++;
+                last = id;
+            }
+            for (var s = 0; s < Summed.Length; s++)
+            {
+                n = Read(group, Summed[s], flags, definitions, file);
+                foreach (var f in flags.AsSpan(0, n)) sums[s] += f;
+            }
+        }
+        return new PeriodCounts(samples, sorted ? runs : DistinctUsers(files), sums[0], sums[1], sums[2], sums[3]);
+    }
+
+    private static long DistinctUsers(IReadOnlyList<string> files)
+    {
+        var users = new HashSet<long>();
+        var ids = Array.Empty<long>();
+        var definitions = Array.Empty<short>();
+        foreach (var (file, group) in RowGroups(files))
+        {
+            var rows = (int)group.MetaData.NumRows;
+            if (ids.Length < rows) (ids, definitions) = (new long[rows], new short[rows]);
+            foreach (var id in ids.AsSpan(0, Read(group, "user_id", ids, definitions, file))) users.Add(id);
+        }
+        return users.Count;
+    }
+
+    private static IEnumerable<(string File, RowGroupReader Group)> RowGroups(IReadOnlyList<string> files)
+    {
         foreach (var file in files)
         {
             using var reader = new ParquetFileReader(file);
-            var schema = reader.FileMetaData.Schema;
-            int Index(string column) => schema.ColumnIndex(column) is var i and >= 0 ? i
-                : throw new InvalidOperationException($"{file}: has no column '{column}'");
-            var userIndex = Index("user_id");
-            var summedIndex = Summed.Select(Index).ToArray();
             for (var g = 0; g < reader.FileMetaData.NumRowGroups; g++)
             {
                 using var group = reader.RowGroup(g);
-                var rows = (int)group.MetaData.NumRows;
-                samples += rows;
-                if (ids.Length < rows) (ids, flags, definitions) = (new long[rows], new int[rows], new short[rows]);
-                var n = Read(group, userIndex, ids, definitions, file, "user_id");
-                foreach (var id in ids.AsSpan(0, n)) users.Add(id);
-                for (var s = 0; s < Summed.Length; s++)
-                {
-                    n = Read(group, summedIndex[s], flags, definitions, file, Summed[s]);
-                    foreach (var f in flags.AsSpan(0, n)) sums[s] += f;
-                }
+                yield return (file, group);
             }
         }
-        return new PeriodCounts(samples, users.Count, sums[0], sums[1], sums[2], sums[3]);
     }
 
     public static PeriodCounts OfSql(DuckDBConnection db, string source)
@@ -62,9 +88,11 @@ public sealed record PeriodCounts(long Samples, long Lists, long Clicks, long Ca
     }
 
     /// The non-null values of one column chunk (nulls skipped, as SQL's COUNT(DISTINCT) and SUM skip them).
-    private static int Read<T>(RowGroupReader group, int index, T[] values, short[] definitions, string file, string name)
+    private static int Read<T>(RowGroupReader group, string name, T[] values, short[] definitions, string file)
         where T : unmanaged
     {
+        var index = group.MetaData.Schema.ColumnIndex(name);
+        if (index < 0) throw new InvalidOperationException($"{file}: has no column '{name}'");
         using var column = group.Column(index);
         if (column is not ColumnReader<T> typed)
             throw new InvalidOperationException($"{file}: column '{name}' is {column.ColumnDescriptor.PhysicalType}, not {typeof(T).Name}");
