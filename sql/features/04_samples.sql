@@ -3,29 +3,20 @@
 -- periods this pass builds (${group_from}..${group_to}, never before ${first_period}) get samples; earlier
 -- interactions feed the features. From here on every table is the pass's: each feature table holds the
 -- pass's periods only, reading the activity (all periods up to ${group_to}) that its windows need.
--- Split by time: the last ${test_periods} periods are test, the ${valid_periods} before them valid, the rest train.
+-- No split here: the splits are ranges of periods, chosen when the manifest is written (and again when
+-- training picks its range), so a sample carries its period only.
 DROP TABLE IF EXISTS samples;
 CREATE TABLE samples AS
-SELECT s.user_id, s.item_id, s.period, s.category_id, s.stage,
-       s.had_click_event, s.had_cart_event, s.had_fav, s.is_negative,
-       CASE
-         WHEN s.period > b.last_period - ${test_periods} THEN 'test'
-         WHEN s.period > b.last_period - ${test_periods} - ${valid_periods} THEN 'valid'
-         ELSE 'train'
-       END AS split
-FROM (
-    SELECT user_id, item_id, period, category_id, stage,
-           CASE WHEN clicks > 0 THEN 1 ELSE 0 END AS had_click_event,
-           CASE WHEN carts > 0 THEN 1 ELSE 0 END AS had_cart_event,
-           CASE WHEN favs > 0 THEN 1 ELSE 0 END AS had_fav,
-           0 AS is_negative
-    FROM interactions
-    WHERE period BETWEEN ${group_from} AND ${group_to}
-    UNION ALL
-    SELECT user_id, item_id, period, category_id, 0, 0, 0, 0, 1
-    FROM negative_draws
-) s
-CROSS JOIN (SELECT MAX(period) AS last_period FROM interactions) b;
+SELECT user_id, item_id, period, category_id, stage,
+       CASE WHEN clicks > 0 THEN 1 ELSE 0 END AS had_click_event,
+       CASE WHEN carts > 0 THEN 1 ELSE 0 END AS had_cart_event,
+       CASE WHEN favs > 0 THEN 1 ELSE 0 END AS had_fav,
+       0 AS is_negative
+FROM interactions
+WHERE period BETWEEN ${group_from} AND ${group_to}
+UNION ALL
+SELECT user_id, item_id, period, category_id, 0, 0, 0, 0, 1
+FROM negative_draws;
 
 -- The global purchase and cart rates per click over all periods before each period: the prior that
 -- smooths every entity's rates (never a rate that sees the sample's own period).

@@ -4,9 +4,9 @@
 -- from its table (no earlier engagement) is 0. Their definitions are in manifest.json. The feature tables
 -- hold FLOAT already (cast once per table row, not once per sample: 7 % of each period file's CPU at 10M
 -- events), so the casts here only type the zeros.
--- A view, not a table: each split is joined once, as it is written, and never materialised whole.
+-- A view, not a table: each period is joined once, as it is written, and never materialised whole.
 CREATE OR REPLACE TEMPORARY VIEW dataset AS
-SELECT s.split, s.user_id, s.item_id, s.category_id, s.period, s.stage,
+SELECT s.user_id, s.item_id, s.category_id, s.period, s.stage,
        CASE WHEN s.stage >= 1 THEN 1 ELSE 0 END AS y_click,
        CASE WHEN s.stage >= 2 THEN 1 ELSE 0 END AS y_cart,
        CASE WHEN s.stage = 3 THEN 1 ELSE 0 END AS y_purchase,

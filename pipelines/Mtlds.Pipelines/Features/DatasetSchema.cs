@@ -22,7 +22,7 @@ public static class DatasetSchema
             r => new Column(r.GetString(0), r.GetString(1)));
         var sample = FeatureCatalog.SampleColumns.Select(c => described.SingleOrDefault(d => d.Name == c)
             ?? throw new InvalidOperationException($"sql/features: the dataset view has no column '{c}'"));
-        return [.. sample, .. described.Where(d => d.Name != "split" && !FeatureCatalog.SampleColumns.Contains(d.Name))];
+        return [.. sample, .. described.Where(d => !FeatureCatalog.SampleColumns.Contains(d.Name))];
     }
 
     private static void Run(DuckDBConnection db, string sql)

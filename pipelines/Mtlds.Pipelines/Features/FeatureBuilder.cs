@@ -138,7 +138,7 @@ public sealed class FeatureBuilder
                 if (featureColumns is null)
                 {
                     featureColumns = Query(db, "SELECT column_name FROM (DESCRIBE dataset)", r => r.GetString(0))
-                        .Where(c => c != "split" && !FeatureCatalog.SampleColumns.Contains(c)).ToList();
+                        .Where(c => !FeatureCatalog.SampleColumns.Contains(c)).ToList();
                     if (previous is not null && !previous.Features.Select(f => f.Name).SequenceEqual(featureColumns))
                         throw new ConfigurationException($"{outDir}: the build has other feature columns than sql/features makes now; rebuild without --append");
                     columns = FeatureCatalog.SampleColumns.Concat(featureColumns).ToList();
