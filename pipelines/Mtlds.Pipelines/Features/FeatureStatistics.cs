@@ -44,28 +44,12 @@ public static class FeatureStatistics
             var tally = new Log1pTally();
             for (var c = w; c < columns.Count; c += workers)
             {
-                var index = schema.ColumnIndex(columns[c]);
-                if (index < 0) throw new InvalidOperationException($"{file}: has no column '{columns[c]}'");
+                var index = ParquetColumnChunk.IndexOf(schema, columns[c], file);
                 var partial = default(Partial);
                 for (var g = 0; g < reader.FileMetaData.NumRowGroups; g++)
                 {
                     using var group = reader.RowGroup(g);
-                    var rows = (int)group.MetaData.NumRows;
-                    if (values.Length < rows)
-                    {
-                        values = new float[rows];
-                        definitions = new short[rows];
-                    }
-                    using var column = group.Column(index);
-                    if (column is not ColumnReader<float> floats)
-                        throw new InvalidOperationException($"{file}: column '{columns[c]}' is not FLOAT");
-                    // Values come packed (nulls skipped); the levels count the rows.
-                    int n = 0, levels = 0;
-                    while (floats.HasNext && levels < rows)
-                    {
-                        levels += (int)floats.ReadBatch(rows - levels, definitions.AsSpan(levels), null, values.AsSpan(n), out var read);
-                        n += (int)read;
-                    }
+                    var n = ParquetColumnChunk.ReadNonNull(group, index, columns[c], ref values, ref definitions, file);
                     partial = partial.Merge(tally.Of(values.AsSpan(0, n)));
                 }
                 result[c] = partial;

@@ -25,10 +25,8 @@ public sealed record PeriodCounts(long Samples, long Lists, long Clicks, long Ca
         var definitions = Array.Empty<short>();
         foreach (var (file, group) in RowGroups(files))
         {
-            var rows = (int)group.MetaData.NumRows;
-            samples += rows;
-            if (ids.Length < rows) (ids, flags, definitions) = (new long[rows], new int[rows], new short[rows]);
-            var n = Read(group, "user_id", ids, definitions, file);
+            samples += group.MetaData.NumRows;
+            var n = Read(group, "user_id", ref ids, ref definitions, file);
             foreach (var id in ids.AsSpan(0, n))
             {
                 if (id == last) continue;
@@ -38,7 +36,7 @@ public sealed record PeriodCounts(long Samples, long Lists, long Clicks, long Ca
             }
             for (var s = 0; s < Summed.Length; s++)
             {
-                n = Read(group, Summed[s], flags, definitions, file);
+                n = Read(group, Summed[s], ref flags, ref definitions, file);
                 foreach (var f in flags.AsSpan(0, n)) sums[s] += f;
             }
         }
@@ -52,9 +50,8 @@ public sealed record PeriodCounts(long Samples, long Lists, long Clicks, long Ca
         var definitions = Array.Empty<short>();
         foreach (var (file, group) in RowGroups(files))
         {
-            var rows = (int)group.MetaData.NumRows;
-            if (ids.Length < rows) (ids, definitions) = (new long[rows], new short[rows]);
-            foreach (var id in ids.AsSpan(0, Read(group, "user_id", ids, definitions, file))) users.Add(id);
+            var n = Read(group, "user_id", ref ids, ref definitions, file);
+            foreach (var id in ids.AsSpan(0, n)) users.Add(id);
         }
         return users.Count;
     }
@@ -87,22 +84,7 @@ public sealed record PeriodCounts(long Samples, long Lists, long Clicks, long Ca
         return new PeriodCounts(L(0), L(1), L(2), L(3), L(4), L(5));
     }
 
-    /// The non-null values of one column chunk (nulls skipped, as SQL's COUNT(DISTINCT) and SUM skip them).
-    private static int Read<T>(RowGroupReader group, string name, T[] values, short[] definitions, string file)
-        where T : unmanaged
-    {
-        var index = group.MetaData.Schema.ColumnIndex(name);
-        if (index < 0) throw new InvalidOperationException($"{file}: has no column '{name}'");
-        using var column = group.Column(index);
-        if (column is not ColumnReader<T> typed)
-            throw new InvalidOperationException($"{file}: column '{name}' is {column.ColumnDescriptor.PhysicalType}, not {typeof(T).Name}");
-        var rows = (int)group.MetaData.NumRows;
-        int n = 0, levels = 0;
-        while (typed.HasNext && levels < rows)
-        {
-            levels += (int)typed.ReadBatch(rows - levels, definitions.AsSpan(levels), null, values.AsSpan(n), out var read);
-            n += (int)read;
-        }
-        return n;
-    }
+    private static int Read<T>(RowGroupReader group, string name, ref T[] values, ref short[] definitions, string file)
+        where T : unmanaged =>
+        ParquetColumnChunk.ReadNonNull(group, ParquetColumnChunk.IndexOf(group.MetaData.Schema, name, file), name, ref values, ref definitions, file);
 }
