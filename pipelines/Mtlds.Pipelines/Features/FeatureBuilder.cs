@@ -146,7 +146,7 @@ public sealed class FeatureBuilder
 
                 // One folder per period (Hive-style period=N/, as Spark writes), each file sorted by list (user): the
                 // trainer reads whole lists without sorting again, and an append only adds folders.
-                foreach (var period in Query(db, "SELECT DISTINCT period FROM samples ORDER BY period", r => r.GetInt64(0)))
+                foreach (var period in SamplePeriods(db))
                 {
                     OnStep?.Invoke($"writing period={period}");
                     var relative = $"period={period}/part-0.{ext}";
@@ -155,8 +155,9 @@ public sealed class FeatureBuilder
                     Execute(db, $"COPY (SELECT {string.Join(", ", columns)} FROM dataset WHERE period = {period} "
                         + $"ORDER BY user_id, item_id) TO '{Sql(path)}' ({formatClause})", "export");
                     // Counts and statistics from the written file: columnar and small, unlike the view behind it.
+                    var csvSource = $"read_csv('{Sql(path)}')";
                     var written = options.Format == "csv"
-                        ? (Counts: PeriodCounts.OfSql(db, $"read_csv('{Sql(path)}')"), Partials: SqlFeaturePartials(db, $"read_csv('{Sql(path)}')", featureColumns))
+                        ? (Counts: PeriodCounts.OfSql(db, csvSource), Partials: SqlFeaturePartials(db, csvSource, featureColumns))
                         : (Counts: PeriodCounts.OfParquet([path]), Partials: FeatureStatistics.PartialsOfParquet(path, featureColumns));
                     periods.Add(Summarise(written.Counts, period, relative, written.Partials));
                     newPeriods.Add(period);
@@ -378,6 +379,10 @@ public sealed class FeatureBuilder
         foreach (var table in Tables(db).Where(t => !Regex.IsMatch(readers, $@"\b{Regex.Escape(t)}\b", RegexOptions.IgnoreCase)))
             Execute(db, $"DROP TABLE \"{table}\"", "dropping intermediate tables");
     }
+
+    /// The periods the current pass has samples of, in order.
+    internal static List<long> SamplePeriods(DuckDBConnection db) =>
+        Query(db, "SELECT DISTINCT period FROM samples ORDER BY period", r => r.GetInt64(0));
 
     internal static List<string> Tables(DuckDBConnection db) =>
         Query(db, "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND NOT internal", r => r.GetString(0));

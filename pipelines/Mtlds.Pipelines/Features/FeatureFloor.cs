@@ -95,7 +95,7 @@ public static class FeatureFloor
         // The periods as the build writes them (one file each, sorted by list), made into tables first (not
         // timed), the rest dropped.
         var columns = string.Join(", ", FeatureBuilder.Query(db, "SELECT column_name FROM (DESCRIBE dataset)", r => r.GetString(0)));
-        var periods = FeatureBuilder.Query(db, "SELECT DISTINCT period FROM samples ORDER BY period", r => r.GetInt64(0));
+        var periods = FeatureBuilder.SamplePeriods(db);
         foreach (var period in periods)
             Time(db, $"CREATE TABLE final_{period} AS SELECT {columns} FROM dataset WHERE period = {period} ORDER BY user_id, item_id");
         Time(db, "DROP VIEW dataset");

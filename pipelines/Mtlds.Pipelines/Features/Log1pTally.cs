@@ -42,16 +42,16 @@ public sealed class Log1pTally
             for (var j = i; j < i + width; j++) Tally(values[j], j, counts, others, ref m);
         }
         for (; i < values.Length; i++) Tally(values[i], i, counts, others, ref m);
+        // The lanes into the first, and the whole numbers, each logged once (ln(1 + 0) = 0).
         counts[0] += (int)zeros;
-
-        // The whole numbers, each logged once (ln(1 + 0) = 0).
+        for (var lane = 1; lane < Lanes; lane++)
+            for (var k = 0; k < TableSize; k++) counts[k] += counts[(lane * TableSize) + k];
         long n = 0;
         double sum = 0;
         for (var k = 0; k < TableSize; k++)
         {
-            long c = counts[k] + counts[TableSize + k] + counts[(2 * TableSize) + k] + counts[(3 * TableSize) + k];
-            n += c;
-            sum += c * Table[k];
+            n += counts[k];
+            sum += counts[k] * Table[k];
         }
         var whole = default(FeatureStatistics.Partial);
         if (n > 0)
@@ -60,9 +60,8 @@ public sealed class Log1pTally
             double m2 = 0;
             for (var k = 0; k < TableSize; k++)
             {
-                long c = counts[k] + counts[TableSize + k] + counts[(2 * TableSize) + k] + counts[(3 * TableSize) + k];
                 var d = Table[k] - mean;
-                m2 += c * d * d;
+                m2 += counts[k] * d * d;
             }
             whole = new FeatureStatistics.Partial(n, mean, m2);
             Array.Clear(counts);
