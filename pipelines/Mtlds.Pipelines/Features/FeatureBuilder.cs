@@ -159,7 +159,7 @@ public sealed class FeatureBuilder
                     var written = options.Format == "csv"
                         ? (Counts: PeriodCounts.OfSql(db, csvSource), Partials: SqlFeaturePartials(db, csvSource, featureColumns))
                         : (Counts: PeriodCounts.OfParquet([path]), Partials: FeatureStatistics.PartialsOfParquet(path, featureColumns));
-                    periods.Add(Summarise(written.Counts, period, relative, written.Partials));
+                    periods.Add(Summarise(written.Counts, period, relative, featureColumns, written.Partials));
                     newPeriods.Add(period);
                 }
                 DropPassTables(db, plan);
@@ -387,10 +387,21 @@ public sealed class FeatureBuilder
     internal static List<string> Tables(DuckDBConnection db) =>
         Query(db, "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND NOT internal", r => r.GetString(0));
 
-    internal static PeriodSummary Summarise(PeriodCounts counts, long period, string file, IReadOnlyList<FeatureStatistics.Partial> partials) =>
-        new(period, file, counts.Samples, counts.Lists,
+    /// One period of the manifest. Every feature has a value in every sample: the dataset takes the user, item and
+    /// category tables' columns without COALESCE, their grids holding every sample's key, so a NULL is a defect of
+    /// the SQL that wrote the file (a changed sql/features, a Spark job's) and fails here, not counted around.
+    internal static PeriodSummary Summarise(PeriodCounts counts, long period, string file, IReadOnlyList<string> features,
+        IReadOnlyList<FeatureStatistics.Partial> partials)
+    {
+        for (var f = 0; f < features.Count; f++)
+            if (partials[f].Count != counts.Samples)
+                throw new InvalidDataException(
+                    $"{file}: {features[f]} has no value in {counts.Samples - partials[f].Count} of its {counts.Samples} samples; "
+                    + "the feature SQL must give every sample every feature (a table with a row for each sample's key, or 0 where a pair has none)");
+        return new(period, file, counts.Samples, counts.Lists,
             new SortedDictionary<string, long> { ["click"] = counts.Clicks, ["cart"] = counts.Carts, ["purchase"] = counts.Purchases },
             counts.Negatives, partials.Select(p => p.Count).ToList(), partials.Select(p => p.Mean).ToList(), partials.Select(p => p.M2).ToList());
+    }
 
     internal static FeatureDefinition Define(string feature, double mean, double std) =>
         new(feature, FeatureCatalog.Describe(feature), Math.Round(mean, 12), Math.Round(std, 12));

@@ -45,7 +45,7 @@ public static class SparkBuildManifest
             else if (!featureColumns.SequenceEqual(features)) throw new InputException($"{periodDir}: has other feature columns than {periodDirs[0].Dir}");
             var partials = files.Select(f => FeatureStatistics.PartialsOfParquet(f, features))
                 .Aggregate((a, b) => a.Zip(b, (x, y) => x.Merge(y)).ToList());
-            periods.Add(FeatureBuilder.Summarise(PeriodCounts.OfParquet(files), period, $"{PeriodsFolder}/period={period}", partials));
+            periods.Add(FeatureBuilder.Summarise(PeriodCounts.OfParquet(files), period, $"{PeriodsFolder}/period={period}", features, partials));
         }
 
         var samples = periods.Sum(p => p.Samples);
