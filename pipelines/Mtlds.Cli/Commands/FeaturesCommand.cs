@@ -14,7 +14,7 @@ internal static class FeaturesCommand
     {
         var source = new Option<string?>("--source") { Description = "Log format: taobao, retailrocket, rees46, canonical" };
         var events = new Option<string?>("--events") { Description = "A file, a folder or a glob of CSV (plain or gzip) or Parquet files" };
-        var outDir = new Option<string?>("--out") { Description = "Output folder: train/valid/test, rejects.csv, manifest.json" };
+        var outDir = new Option<string?>("--out") { Description = "Output folder: period=N/part-0.parquet (or .csv) per period, _interactions/, rejects.csv, manifest.json" };
         var period = new Option<string?>("--period") { Description = "Period of a sample and a list: day (default) or hour" };
         var negatives = new Option<int?>("--negatives") { Description = "Negatives drawn per engaged sample for logs without impressions (default 4)" };
         var seed = new Option<int?>("--seed") { Description = "Seed of the negative sampling (default 42)" };

@@ -8,7 +8,8 @@ using Mtlds.Pipelines.Sources;
 namespace Mtlds.Pipelines.Features;
 
 /// Builds a dataset on DuckDB in-process: loads the raw files (the engine-specific step), runs sql/features,
-/// writes train/valid/test, rejects.csv and manifest.json. Everything is written to a staging folder first and
+/// writes one period=N folder per period (splits are chosen by period range when training), the stored
+/// interactions an append reads, rejects.csv and manifest.json. Everything is written to a staging folder first and
 /// renamed into place at the end: a failed build leaves the output folder as it was.
 public sealed class FeatureBuilder
 {
