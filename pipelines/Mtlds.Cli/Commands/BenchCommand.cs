@@ -48,7 +48,7 @@ internal static class BenchCommand
         var command = new Command("bench",
             "Measure, against yardsticks timed in the same run: the feature build on generated events against one plain\n"
             + "DuckDB scan of the same file, and the floor of any build with this output (load, dedup, grouping and writing the\n"
-            + "finished periods alone) against the build, three rounds of one beside the other; the training step loop of\n"
+            + "finished periods alone) against the build, three rounds of one beside the other after an uncounted floor; the training step loop of\n"
             + "MTLDS and every baseline (samples/s, share of the sort, FLOPs per sample against the machine's measured\n"
             + "matmul GFLOP/s); memory: peak RSS of `mtlds train\n"
             + "--epochs 1` on the build against a build of a tenth of the events (streaming keeps them close); score rows/s to a CSV file and\n"
