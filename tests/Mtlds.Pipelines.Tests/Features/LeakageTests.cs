@@ -24,16 +24,10 @@ public sealed class LeakageTests(TaobaoDatasetFixture data) : IClassFixture<Taob
     [InlineData("UNBOUNDED PRECEDING AND 1 PRECEDING", "UNBOUNDED PRECEDING AND CURRENT ROW")]
     public void A_variant_whose_windows_include_the_samples_own_period_is_caught(string correct, string leaking)
     {
-        var sql = TestData.TempDir("leaky-sql");
+        var sql = TestData.FeatureSqlWith("leaky-sql", "05_user_features.sql", correct, leaking);
         var outDir = TestData.TempDir("leaky");
         try
         {
-            foreach (var f in Directory.GetFiles(Path.Combine(RepoPaths.Root, "sql", "features")))
-                System.IO.File.Copy(f, Path.Combine(sql, Path.GetFileName(f)));
-            var user = Path.Combine(sql, "05_user_features.sql");
-            var text = System.IO.File.ReadAllText(user);
-            Assert.Contains(correct, text);
-            System.IO.File.WriteAllText(user, text.Replace(correct, leaking));
             new FeatureBuilder().Build(TestData.TaobaoOptions(File, outDir) with { SqlDirectory = sql });
 
             var mismatches = Mismatches(outDir, samplesPerSplit: 120, seed: 1);

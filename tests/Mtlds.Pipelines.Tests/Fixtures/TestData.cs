@@ -22,6 +22,29 @@ public static class TestData
 
     public static string TempDir(string prefix) => Directory.CreateTempSubdirectory($"mtlds-{prefix}-").FullName;
 
+    /// A copy of sql/features in a new temporary folder (the caller deletes it) with `original` replaced by
+    /// `replacement` in `file`, for a build from deliberately broken SQL; `original` must be in the file, so that
+    /// a changed SQL cannot leave the test building from the unbroken copy.
+    public static string FeatureSqlWith(string prefix, string file, string original, string replacement)
+    {
+        var sql = TempDir(prefix);
+        try
+        {
+            foreach (var f in Directory.GetFiles(Path.Combine(RepoPaths.Root, "sql", "features")))
+                File.Copy(f, Path.Combine(sql, Path.GetFileName(f)));
+            var path = Path.Combine(sql, file);
+            var text = File.ReadAllText(path);
+            Assert.Contains(original, text);
+            File.WriteAllText(path, text.Replace(original, replacement));
+            return sql;
+        }
+        catch
+        {
+            Directory.Delete(sql, true);
+            throw;
+        }
+    }
+
     /// Every row of a split (or any SELECT over `t`, the split file) as column → value.
     public static List<Dictionary<string, object?>> Rows(string datasetDir, string split, string select = "SELECT * FROM t")
     {
