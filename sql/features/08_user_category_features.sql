@@ -10,12 +10,9 @@ FROM interactions
 WHERE stage > 0
 GROUP BY user_id, category_id, period;
 
-DROP TABLE IF EXISTS user_category_first_periods;
-CREATE TABLE user_category_first_periods AS
-SELECT user_id, category_id, MIN(period) AS first_period FROM user_category_activity GROUP BY user_id, category_id;
-
 -- Only samples whose pair was engaged with in an earlier period can have a non-zero feature; the
 -- dataset fills the others with zeros. This keeps the window over pairs, not over every sample.
+-- user_category_first_periods is made in 05_user_features.sql.
 DROP TABLE IF EXISTS user_category_sample_keys;
 CREATE TABLE user_category_sample_keys AS
 SELECT DISTINCT s.user_id, s.category_id, s.period

@@ -4,13 +4,11 @@
 -- Activity is engaged interactions only (impressions feed no feature), which keeps the tables small.
 -- Interactions are one row per (user, item, period) already: no grouping needed, and no copy of them either
 -- (at 100M events a copy was 4 GB more for DuckDB to hold).
-DROP TABLE IF EXISTS user_item_first_periods;
-CREATE TABLE user_item_first_periods AS
-SELECT user_id, item_id, MIN(period) AS first_period FROM interactions WHERE stage > 0 GROUP BY user_id, item_id;
 
 -- Only samples whose pair was engaged with in an earlier period can have a non-zero feature; the
 -- dataset fills the others with zeros. This keeps the window over pairs, not over every sample. Samples are
 -- one per (user, item, period) (negatives skip engaged items and repeat none), so no DISTINCT.
+-- user_item_first_periods is made in 05_user_features.sql.
 DROP TABLE IF EXISTS user_item_sample_keys;
 CREATE TABLE user_item_sample_keys AS
 SELECT s.user_id, s.item_id, s.period
