@@ -5,8 +5,13 @@
 -- pass's periods only, reading the activity (all periods up to ${group_to}) that its windows need.
 -- No split here: the splits are ranges of periods, chosen when the manifest is written (and again when
 -- training picks its range), so a sample carries its period only.
-DROP TABLE IF EXISTS samples;
-CREATE TABLE samples AS
+-- A view, not a table: its readers (the feature grids, the sample keys of 08 and 09, each period file) read
+-- interactions and negative_draws through it as fast as they read a copy, and the copy is not made (at 10M
+-- generated events the table took 0.35 s of a 14.3 s build and the whole build went 14.31 -> 13.84 s, median
+-- of six; Taobao-shaped 3M events 29.3 -> 28.7 s). When the log has impressions nothing is drawn and the
+-- second branch is constant-false (${negatives} is 0), which the planner removes: a UNION ALL with an empty
+-- table still cost each period file about 0.03 s.
+CREATE OR REPLACE TEMPORARY VIEW samples AS
 SELECT user_id, item_id, period, category_id, stage,
        CASE WHEN clicks > 0 THEN 1 ELSE 0 END AS had_click_event,
        CASE WHEN carts > 0 THEN 1 ELSE 0 END AS had_cart_event,
@@ -16,7 +21,8 @@ FROM interactions
 WHERE period BETWEEN ${group_from} AND ${group_to}
 UNION ALL
 SELECT user_id, item_id, period, category_id, 0, 0, 0, 0, 1
-FROM negative_draws;
+FROM negative_draws
+WHERE ${negatives} > 0;
 
 -- The global purchase and cart rates per click over all periods before each period: the prior that
 -- smooths every entity's rates (never a rate that sees the sample's own period).
