@@ -126,7 +126,7 @@ WITH candidates AS (
 ), engaged_counts AS (
     SELECT user_id, period, COUNT(*) AS engaged
     FROM interactions
-    WHERE stage > 0 AND period BETWEEN ${group_from} AND ${group_to}
+    WHERE stage > 0 AND ${negatives} > 0 AND period BETWEEN ${group_from} AND ${group_to}
     GROUP BY user_id, period
 )
 SELECT r.user_id, r.item_id, r.period, r.category_id, r.kind
