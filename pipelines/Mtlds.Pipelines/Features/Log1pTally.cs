@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Mtlds.Pipelines.Features;
 
@@ -10,6 +11,9 @@ namespace Mtlds.Pipelines.Features;
 /// two thirds of the statistics' time: the ten period files of a 10M-event generated build, read once as a
 /// build reads them, 1.40–1.52 s with every value logged by TensorPrimitives, 0.86 s tallied (decoding 0.33 s).
 /// The moments differ from logging each value in the last digits only (2e-13 relative at most there).
+/// A vector of whole numbers is tallied without a test per value, a vector of one whole number at once (a user's
+/// features repeat along its list), and a repeated other value is logged once (a rate repeats on every row of its
+/// user, item or category): the ten files' tally 0.83 -> 0.57 CPU-s, every partial bit for bit the same.
 /// One per thread: it holds the scratch arrays.
 public sealed class Log1pTally
 {
@@ -23,6 +27,12 @@ public sealed class Log1pTally
     private readonly int[] _counts = new int[Lanes * TableSize];
     private double[] _others = [];
 
+    // The logarithms of recent other values, by their bits (direct-mapped). A key of -1 is no value: a float
+    // widened to double has its low 29 bits 0, so no value's bits are -1.
+    private const int CacheBits = 12;
+    private readonly long[] _cachedBits = NoValues();
+    private readonly double[] _cachedLogs = new double[1 << CacheBits];
+
     // Optimised from the first call: a build calls this a few thousand times in all, and tiered compilation left
     // its first, unoptimised code running for the first two of ten period files.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -34,11 +44,24 @@ public sealed class Log1pTally
         var m = 0;
         long zeros = 0;
         var width = Vector<float>.Count;
+        var tableSize = new Vector<uint>(TableSize);
+        ref var lanes = ref MemoryMarshal.GetArrayDataReference(counts);
         var i = 0;
         for (; i <= values.Length - width; i += width)
         {
             // Most features of most rows are 0: a run of zeros is counted at once.
-            if (Vector.EqualsAll(new Vector<float>(values.Slice(i, width)), Vector<float>.Zero)) { zeros += width; continue; }
+            var v = new Vector<float>(values.Slice(i, width));
+            if (Vector.EqualsAll(v, Vector<float>.Zero)) { zeros += width; continue; }
+            // Whole numbers in the table in every lane: a fraction, NaN, an infinity or a large value fails the
+            // round trip through int or the bound, and the vector goes value by value.
+            var a = Vector.Abs(v);
+            var ints = Vector.ConvertToInt32(a);
+            if (Vector.EqualsAll(Vector.ConvertToSingle(ints), a) && Vector.LessThanAll(Vector.AsVectorUInt32(ints), tableSize))
+            {
+                if (Vector.EqualsAll(ints, new Vector<int>(ints[0]))) Unsafe.Add(ref lanes, ints[0]) += width;
+                else for (var j = 0; j < width; j++) Unsafe.Add(ref lanes, ((j & (Lanes - 1)) * TableSize) + ints[j])++;
+                continue;
+            }
             for (var j = i; j < i + width; j++) Tally(values[j], j, counts, others, ref m);
         }
         for (; i < values.Length; i++) Tally(values[i], i, counts, others, ref m);
@@ -71,7 +94,20 @@ public sealed class Log1pTally
         // The others one by one, in plain loops: the vectorised TensorPrimitives ran unoptimised here for the first
         // files of a build (tiered compilation), slower than these loops are throughout.
         double restSum = 0;
-        for (var r = 0; r < m; r++) restSum += others[r] = Math.Log(others[r]);
+        var cachedBits = _cachedBits;
+        var cachedLogs = _cachedLogs;
+        for (var r = 0; r < m; r++)
+        {
+            var x = others[r];
+            var bits = BitConverter.DoubleToInt64Bits(x);
+            var slot = (int)((ulong)(bits * -7046029254386353131L) >> (64 - CacheBits)); // Fibonacci hashing
+            if (cachedBits[slot] != bits)
+            {
+                cachedBits[slot] = bits;
+                cachedLogs[slot] = Math.Log(x);
+            }
+            restSum += others[r] = cachedLogs[slot];
+        }
         var restMean = restSum / m;
         double restM2 = 0;
         for (var r = 0; r < m; r++)
@@ -89,6 +125,13 @@ public sealed class Log1pTally
         var k = (int)a; // saturates; NaN gives 0, which then differs from a
         if (k == a && (uint)k < TableSize) counts[((i & (Lanes - 1)) * TableSize) + k]++;
         else others[m++] = 1f + a;
+    }
+
+    private static long[] NoValues()
+    {
+        var bits = new long[1 << CacheBits];
+        Array.Fill(bits, -1L);
+        return bits;
     }
 
     private static double[] MakeTable()

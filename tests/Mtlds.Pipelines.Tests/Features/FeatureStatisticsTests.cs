@@ -78,12 +78,16 @@ public sealed class FeatureStatisticsTests(TaobaoDatasetFixture data) : IClassFi
     public void Tallied_whole_numbers_and_logged_other_values_give_the_moments_of_every_value_logged_one_by_one()
     {
         // Zeros in runs and alone, whole numbers inside and outside the table, negatives, fractions, an odd length
-        // (a tail after the vector-wide steps); each case alone, and all mixed.
+        // (a tail after the vector-wide steps); each case alone, and all mixed. Then runs of one whole number
+        // crossing the vectors' bounds (a user's features along its list), and 5,003 fractions repeated in a
+        // scrambled order (rates: logged once each while they stay cached, their cache slots shared).
         var random = new Random(5);
         float[] kinds = [0, 0, 0, 1, 2, 7, -3, Log1pTally.TableSize - 1, Log1pTally.TableSize, 1e7f, 0.25f, 2.5f, -0.125f, 1e-5f];
         var mixed = Enumerable.Range(0, 10_007).Select(i => i % 100 < 40 ? 0f : kinds[random.Next(kinds.Length)]).ToArray();
+        var runs = Enumerable.Range(0, 4_099).Select(i => (float)(i / 25)).ToArray();
+        var rates = Enumerable.Range(0, 20_011).Select(i => (i * 7919 % 5003) / 17f).ToArray();
         var tally = new Log1pTally();
-        foreach (var values in kinds.Select(k => Enumerable.Repeat(k, 37).ToArray()).Append(mixed))
+        foreach (var values in kinds.Select(k => Enumerable.Repeat(k, 37).ToArray()).Append(mixed).Append(runs).Append(rates).Append(mixed))
         {
             var logs = values.Select(v => Math.Log(1f + MathF.Abs(v))).ToArray();
             var mean = logs.Average();
