@@ -103,8 +103,7 @@ public sealed class FeatureBuilder
                 {
                     Directory.CreateDirectory(Path.Combine(staging, InteractionsFolder));
                     OnStep?.Invoke("storing interactions");
-                    Execute(db, $"COPY (SELECT * FROM interactions WHERE period >= {firstPeriod} AND stage > 0 ORDER BY period, user_id, item_id) "
-                        + $"TO '{Sql(Path.Combine(staging, interactionsFile))}' (FORMAT parquet)", "storing interactions");
+                    Execute(db, StoreInteractionsSql(firstPeriod, Path.Combine(staging, interactionsFile)), "storing interactions");
                     interactionsKept = true;
                 }
                 DropUnused(db, once.Skip(k + 1).Select(i => Bind(i, variables)).Concat(perPassText));
@@ -318,6 +317,11 @@ public sealed class FeatureBuilder
             throw new ConfigurationException($"--append: {outDir} has no stored interactions ({InteractionsFolder}/); rebuild it without --append once");
         return m;
     }
+
+    /// Writes the interactions of the periods from `firstPeriod` on that an append reads (engaged ones only), sorted
+    /// so that the same build writes the same bytes.
+    internal static string StoreInteractionsSql(long firstPeriod, string path) =>
+        $"COPY (SELECT * FROM interactions WHERE period >= {firstPeriod} AND stage > 0 ORDER BY period, user_id, item_id) TO '{Sql(path)}' (FORMAT parquet)";
 
     /// `prior_interactions`, which sql/features/02 adds to the interactions of the events read now: the stored
     /// interactions of the periods built before (an append), or none (a full build).
