@@ -283,8 +283,7 @@ public sealed class FeatureBuilder
     /// Drops what a pass made (its view first), once its period files are written: the next pass makes its own.
     private static void DropPassTables(DuckDBConnection db, BuildPasses plan)
     {
-        var views = Query(db, "SELECT view_name FROM duckdb_views() WHERE NOT internal", r => r.GetString(0));
-        foreach (var view in views.Where(v => plan.PassTables.Contains(v.ToLowerInvariant())))
+        foreach (var view in Views(db).Where(v => plan.PassTables.Contains(v.ToLowerInvariant())))
             Execute(db, $"DROP VIEW \"{view}\"", "dropping the pass's tables");
         foreach (var table in Tables(db).Where(t => plan.PassTables.Contains(t.ToLowerInvariant())))
             Execute(db, $"DROP TABLE \"{table}\"", "dropping the pass's tables");
@@ -391,6 +390,9 @@ public sealed class FeatureBuilder
 
     internal static List<string> Tables(DuckDBConnection db) =>
         Query(db, "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND NOT internal", r => r.GetString(0));
+
+    internal static List<string> Views(DuckDBConnection db) =>
+        Query(db, "SELECT view_name FROM duckdb_views() WHERE NOT internal", r => r.GetString(0));
 
     /// One period of the manifest. Every feature has a value in every sample: the dataset takes the user, item and
     /// category tables' columns without COALESCE, their grids holding every sample's key, so a NULL is a defect of

@@ -106,7 +106,7 @@ public static class FeatureFloor
         var periods = FeatureBuilder.SamplePeriods(db);
         foreach (var period in periods)
             Time(db, $"CREATE TABLE final_{period} AS SELECT {columns} FROM dataset WHERE period = {period} ORDER BY user_id, item_id");
-        foreach (var view in FeatureBuilder.Query(db, "SELECT view_name FROM duckdb_views() WHERE NOT internal", r => r.GetString(0)))
+        foreach (var view in FeatureBuilder.Views(db))
             Time(db, $"DROP VIEW \"{view}\""); // dataset, and samples (a view over interactions and the draws)
         foreach (var table in FeatureBuilder.Tables(db).Where(t => !t.StartsWith("final_", StringComparison.Ordinal)))
             Time(db, $"DROP TABLE \"{table}\"");
