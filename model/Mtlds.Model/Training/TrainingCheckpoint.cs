@@ -13,7 +13,7 @@ namespace Mtlds.Model.Training;
 /// training had never stopped: nothing else in training draws random numbers.
 public sealed class TrainingCheckpoint(int epoch, Action<Stream> write)
 {
-    private const string Magic = "mtlds-checkpoint/2";
+    private const string Magic = "mtlds-checkpoint/3"; // 3: the dense weights' Adam state is DenseAdam's, not TorchSharp's
 
     private static readonly JsonSerializerOptions Json = new()
     {
