@@ -27,7 +27,11 @@ public sealed class LazyAdam : IDisposable
     /// Drops the gradients, so the next backward starts a fresh sparse gradient instead of adding to an empty one.
     public void ZeroGrad()
     {
-        foreach (var t in _tables) t.grad?.zero_();
+        foreach (var t in _tables)
+        {
+            using var grad = t.grad; // a new handle each read: disposed here, not left to the finalizer
+            grad?.zero_();
+        }
     }
 
     public void Step()
@@ -60,7 +64,7 @@ public sealed class LazyAdam : IDisposable
             var bias1 = 1 - Math.Pow(_beta1, _steps[i]);
             var bias2 = 1 - Math.Pow(_beta2, _steps[i]);
             using var minusStep = (-_lr * Math.Sqrt(bias2) / bias1).ToScalar();
-            table.index_add_(0, rows, m.div(v.sqrt().add_(eps)), minusStep);
+            table.index_add_(0, rows, m.div(v.sqrt().add_(eps, Scalars.One)), minusStep);
         }
     }
 

@@ -280,7 +280,7 @@ public sealed class Trainer : IScoringModel
             ? ListNet(padded, stages, batch.Mask)
             : SortingLoss.Compute(_relaxation.LogPermutation(padded, batch.Mask, _config.Tau), stages, batch.Mask);
         using var lambda = _config.Lambda.ToScalar();
-        return listLoss + bce.mul(lambda);
+        return listLoss.add(bce.mul(lambda), Scalars.One); // `+` would pass its alpha as a Scalar nobody holds
     }
 
     /// ListNet (Cao et al. 2007), top-one: cross-entropy between softmax(stage) and softmax(score) per list.

@@ -13,11 +13,11 @@ namespace Mtlds.Model.Modules.Aggregators;
 public sealed class LinearAggregator : Aggregator
 {
     private readonly Parameter _logits;
-    private readonly int _tasks;
+    private readonly Scalar _tasks; // held: an int converted at each call could be finalized mid-call
 
     public LinearAggregator(int tasks) : base("linear")
     {
-        _tasks = tasks;
+        _tasks = ((long)tasks).ToScalar();
         _logits = new Parameter(zeros(tasks));
         RegisterComponents();
     }
@@ -32,5 +32,11 @@ public sealed class LinearAggregator : Aggregator
     {
         using var w = Weights;
         return (p * w).sum(-1);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _tasks.Dispose();
+        base.Dispose(disposing);
     }
 }
