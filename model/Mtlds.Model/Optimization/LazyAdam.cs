@@ -10,29 +10,17 @@ namespace Mtlds.Model.Optimization;
 /// 100k-bucket tables, moments included, on every step; that was 43 % of a training step.
 public sealed class LazyAdam : IDisposable
 {
-    private readonly Parameter[] _tables;
-    private readonly Tensor[] _m, _v;
-    private readonly long[] _steps;
+    private readonly AdamState _state;
     private readonly double _lr, _beta1, _beta2, _eps;
 
     public LazyAdam(IEnumerable<Parameter> tables, double lr, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
     {
-        _tables = tables.ToArray();
-        _m = _tables.Select(t => zeros_like(t).DetachFromDisposeScope()).ToArray();
-        _v = _tables.Select(t => zeros_like(t).DetachFromDisposeScope()).ToArray();
-        _steps = new long[_tables.Length];
+        _state = new AdamState(tables);
         (_lr, _beta1, _beta2, _eps) = (lr, beta1, beta2, eps);
     }
 
-    /// Drops the gradients, so the next backward starts a fresh sparse gradient instead of adding to an empty one.
-    public void ZeroGrad()
-    {
-        foreach (var t in _tables)
-        {
-            using var grad = t.grad; // a new handle each read: disposed here, not left to the finalizer
-            grad?.zero_();
-        }
-    }
+    /// Zeroes the gradients, so the next backward starts a fresh sparse gradient instead of adding to the last.
+    public void ZeroGrad() => _state.ZeroGrad();
 
     public void Step()
     {
@@ -44,9 +32,10 @@ public sealed class LazyAdam : IDisposable
         using var rest1 = (1 - _beta1).ToScalar();
         using var rest2 = (1 - _beta2).ToScalar();
         using var eps = _eps.ToScalar();
-        for (var i = 0; i < _tables.Length; i++)
+        var (tables, first, second, steps) = (_state.Parameters, _state.First, _state.Second, _state.Steps);
+        for (var i = 0; i < tables.Length; i++)
         {
-            var table = _tables[i];
+            var table = tables[i];
             if (table.grad is not { } grad) continue;
             if (!grad.is_sparse)
                 throw new InvalidOperationException("LazyAdam needs sparse gradients; create the embedding with sparse: true");
@@ -56,42 +45,22 @@ public sealed class LazyAdam : IDisposable
             if (lookups.shape[0] == 0) continue;
             var (rows, inverse, _) = lookups.unique(sorted: true, return_inverse: true);
             var g = zeros(rows.shape[0], table.shape[1], dtype: table.dtype).index_add_(0, inverse!, grad.SparseValues, Scalars.One);
-            _steps[i]++;
-            var m = _m[i].index_select(0, rows).mul_(beta1).add_(g, rest1);
-            var v = _v[i].index_select(0, rows).mul_(beta2).addcmul_(g, g, rest2);
-            _m[i].index_copy_(0, rows, m);
-            _v[i].index_copy_(0, rows, v);
-            var bias1 = 1 - Math.Pow(_beta1, _steps[i]);
-            var bias2 = 1 - Math.Pow(_beta2, _steps[i]);
+            steps[i]++;
+            var m = first[i].index_select(0, rows).mul_(beta1).add_(g, rest1);
+            var v = second[i].index_select(0, rows).mul_(beta2).addcmul_(g, g, rest2);
+            first[i].index_copy_(0, rows, m);
+            second[i].index_copy_(0, rows, v);
+            var bias1 = 1 - Math.Pow(_beta1, steps[i]);
+            var bias2 = 1 - Math.Pow(_beta2, steps[i]);
             using var minusStep = (-_lr * Math.Sqrt(bias2) / bias1).ToScalar();
             table.index_add_(0, rows, m.div(v.sqrt().add_(eps, Scalars.One)), minusStep);
         }
     }
 
-    /// The moments and step counts, in the order of the tables.
-    public void Save(BinaryWriter writer)
-    {
-        for (var i = 0; i < _tables.Length; i++)
-        {
-            writer.Write(_steps[i]);
-            _m[i].Save(writer);
-            _v[i].Save(writer);
-        }
-    }
+    /// The step counts and moments, in the order of the tables.
+    public void Save(BinaryWriter writer) => _state.Save(writer);
 
-    public void Load(BinaryReader reader)
-    {
-        using var noGrad = no_grad();
-        for (var i = 0; i < _tables.Length; i++)
-        {
-            _steps[i] = reader.ReadInt64();
-            _m[i].Load(reader);
-            _v[i].Load(reader);
-        }
-    }
+    public void Load(BinaryReader reader) => _state.Load(reader);
 
-    public void Dispose()
-    {
-        foreach (var t in _m.Concat(_v)) t.Dispose();
-    }
+    public void Dispose() => _state.Dispose();
 }

@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 
 namespace Mtlds.Model.Optimization;
 
-/// The optimizer a training uses: Adam (DenseAdam) for the dense weights and, when the embedding tables have sparse
-/// gradients, LazyAdam for the tables. Saved and restored as one state for checkpoints.
+/// The optimizer a training uses: Adam (DenseAdam) for the dense weights and, when the embedding tables have
+/// sparse gradients, LazyAdam for the tables. Saved and restored as one state for checkpoints.
 public sealed class ModelOptimizer : IDisposable
 {
     private readonly DenseAdam _dense;

@@ -19,8 +19,8 @@ public sealed class NeuralSort : IPermutationRelaxation
         var rowSums = pairwise.sum(-1); // [B, n]: Σ_k |s_j − s_k| over real k
         using var first = 1.ToScalar();
         using var end = (scores.shape[1] + 1).ToScalar();
-        var rank = arange(first, end, Scalars.One, dtype: scores.dtype, device: scores.device).unsqueeze(0); // [1, n]; the step given, not converted
-        var scale = n.add(Scalars.One, Scalars.One).sub(rank.mul(Scalars.Two)); // add(Scalar) alone converts its alpha // [B, n]: n + 1 − 2i per rank row
+        var rank = arange(first, end, Scalars.One, dtype: scores.dtype, device: scores.device).unsqueeze(0); // [1, n] (step given)
+        var scale = n.add(Scalars.One, Scalars.One).sub(rank.mul(Scalars.Two)); // [B, n]: n + 1 − 2i per rank row (alpha given)
         var logits = (scale.unsqueeze(-1) * scores.unsqueeze(-2) - rowSums.unsqueeze(-2)).div(t);
         logits = logits.masked_fill(mask.logical_not().unsqueeze(-2), Scalars.NegativeInfinity);
         return logits.log_softmax(-1).MoveToOuterDisposeScope();
