@@ -1,5 +1,4 @@
 using Apache.Arrow;
-using Apache.Arrow.Types;
 using Mtlds.Model.Metrics;
 using Mtlds.Model.Training;
 
@@ -67,21 +66,6 @@ public sealed class ComparisonProtocolTests
     private static async IAsyncEnumerable<RecordBatch> Batches()
     {
         await Task.CompletedTask;
-        var fields = new List<Field>
-        {
-            new("user_id", Int64Type.Default, false), new("item_id", Int64Type.Default, false),
-            new("category_id", Int64Type.Default, false), new("period", Int64Type.Default, false),
-            new("stage", Int32Type.Default, false), new("x", FloatType.Default, false),
-        };
-        IArrowArray[] arrays =
-        [
-            new Int64Array.Builder().AppendRange(Users).Build(),
-            new Int64Array.Builder().AppendRange(Items).Build(),
-            new Int64Array.Builder().AppendRange(Items.Select(i => i % 3)).Build(),
-            new Int64Array.Builder().AppendRange(Users.Select(_ => 7L)).Build(),
-            new Int32Array.Builder().AppendRange(Stages).Build(),
-            new FloatArray.Builder().AppendRange(Items.Select(i => (float)(i % 4))).Build(),
-        ];
-        yield return new RecordBatch(new Schema(fields, null), arrays, Users.Length);
+        yield return SampleBatch.Of(Users, Items, Stages, period: 7, categories: 3, ("x", Items.Select(i => (float)(i % 4))));
     }
 }

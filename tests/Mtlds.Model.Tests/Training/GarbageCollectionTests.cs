@@ -1,5 +1,4 @@
 using Apache.Arrow;
-using Apache.Arrow.Types;
 using Mtlds.Model.Training;
 
 namespace Mtlds.Model.Tests.Training;
@@ -83,22 +82,7 @@ public sealed class GarbageCollectionTests
         var users = Enumerable.Range(0, rows).Select(i => (long)(i / length)).ToArray();
         var items = Enumerable.Range(0, rows).Select(_ => (long)random.Next(1_000)).ToArray();
         var stages = Enumerable.Range(0, rows).Select(i => (i % length) switch { 0 => 3, 1 => 2, 2 or 3 => 1, _ => 0 }).ToArray();
-        var fields = new List<Field>
-        {
-            new("user_id", Int64Type.Default, false), new("item_id", Int64Type.Default, false),
-            new("category_id", Int64Type.Default, false), new("period", Int64Type.Default, false),
-            new("stage", Int32Type.Default, false), new("x", FloatType.Default, false), new("y", FloatType.Default, false),
-        };
-        IArrowArray[] arrays =
-        [
-            new Int64Array.Builder().AppendRange(users).Build(),
-            new Int64Array.Builder().AppendRange(items).Build(),
-            new Int64Array.Builder().AppendRange(items.Select(i => i % 17)).Build(),
-            new Int64Array.Builder().AppendRange(users.Select(_ => 7L)).Build(),
-            new Int32Array.Builder().AppendRange(stages).Build(),
-            new FloatArray.Builder().AppendRange(items.Select(i => (float)(i % 4))).Build(),
-            new FloatArray.Builder().AppendRange(items.Select(_ => (float)random.NextDouble())).Build(),
-        ];
-        return new RecordBatch(new Schema(fields, null), arrays, rows);
+        return SampleBatch.Of(users, items, stages, period: 7, categories: 17,
+            ("x", items.Select(i => (float)(i % 4))), ("y", items.Select(_ => (float)random.NextDouble()).ToArray()));
     }
 }

@@ -1,5 +1,4 @@
 using Apache.Arrow;
-using Apache.Arrow.Types;
 using Mtlds.Model.Training;
 using Mtlds.Model.Trees;
 
@@ -32,23 +31,7 @@ public sealed class BoostedTreesTests
                 signal.Add((float)(stage + 1.5 * (rng.NextDouble() - 0.5) * 2));
                 noise.Add((float)rng.NextDouble());
             }
-        var fields = new List<Field>
-        {
-            new("user_id", Int64Type.Default, false), new("item_id", Int64Type.Default, false),
-            new("category_id", Int64Type.Default, false), new("period", Int64Type.Default, false),
-            new("stage", Int32Type.Default, false), new("signal", FloatType.Default, false), new("noise", FloatType.Default, false),
-        };
-        IArrowArray[] arrays =
-        [
-            new Int64Array.Builder().AppendRange(users).Build(),
-            new Int64Array.Builder().AppendRange(items).Build(),
-            new Int64Array.Builder().AppendRange(items.Select(i => i % 3)).Build(),
-            new Int64Array.Builder().AppendRange(users.Select(_ => 1L)).Build(),
-            new Int32Array.Builder().AppendRange(stages).Build(),
-            new FloatArray.Builder().AppendRange(signal).Build(),
-            new FloatArray.Builder().AppendRange(noise).Build(),
-        ];
-        yield return new RecordBatch(new Schema(fields, null), arrays, users.Count);
+        yield return SampleBatch.Of(users, items, stages, period: 1, categories: 3, ("signal", signal), ("noise", noise));
     }
 
     private static double[] PurchaseProbabilities(BoostedTrees model) =>
